@@ -1,0 +1,18 @@
+// vite.config.ts — the web app (web/) and its dev/preview servers. Both serve COOP/COEP so the
+// page is crossOriginIsolated: SharedArrayBuffer and shared WebAssembly.Memory need it.
+import { defineConfig } from 'vite';
+
+const crossOriginIsolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+export default defineConfig({
+  root: 'web',
+  publicDir: '../public',
+  server: { headers: crossOriginIsolation, host: '127.0.0.1', port: 5173, strictPort: false, fs: { allow: ['..'] } },
+  preview: { headers: crossOriginIsolation, host: '127.0.0.1', port: 4173, strictPort: false },
+  build: { outDir: '../dist/web', emptyOutDir: true, target: 'es2022' },
+  worker: { format: 'es' },
+});
