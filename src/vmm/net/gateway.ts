@@ -1,0 +1,111 @@
+// gateway.ts — the host side of a libvirt network on its virtual switch (what virbr0's address
+// and dnsmasq are in the real stack): it answers ARP for the gateway address, ICMP echo to it, DHCP
+// and DNS. Frames arrive through the switch port; replies go back the same way.
+import {
+  buildIpv4Frame, buildUdp, etherType, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER, internetChecksum,
+  ipToNumber, IPPROTO_ICMP, IPPROTO_UDP, macFromBytes, macToBytes, parseIpv4, parseUdp, writeEthernet,
+  BROADCAST_MAC, type Mac,
+} from './frame.js';
+import { DhcpServer, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, parseDhcp, type DhcpConfig } from './dhcp.js';
+import { DnsServer, DNS_PORT } from './dns.js';
+import type { SwitchPort, SwitchPortOwner, VirtualSwitch } from './switch.js';
+
+export interface GatewayConfig {
+  ip: string;
+  netmask: string;
+  mac: Mac;
+  /** without it, the network has no DHCP (libvirt: no <dhcp> element) */
+  dhcp?: Omit<DhcpConfig, 'serverIp' | 'netmask' | 'domain'>;
+  domain?: string;
+  /** <dns><host ip><hostname/></host> entries */
+  dnsHosts?: { ip: string; hostnames: string[] }[];
+}
+
+export class Gateway implements SwitchPortOwner {
+  readonly port: SwitchPort;
+  readonly dhcp: DhcpServer | null;
+  readonly dns: DnsServer;
+  private readonly ip: number;
+
+  constructor(sw: VirtualSwitch, readonly config: GatewayConfig) {
+    this.ip = ipToNumber(config.ip);
+    this.dhcp = config.dhcp
+      ? new DhcpServer({ ...config.dhcp, serverIp: config.ip, netmask: config.netmask, domain: config.domain })
+      : null;
+    this.dns = new DnsServer((name) => this.resolve(name), config.domain);
+    this.port = sw.attach(this, 'gateway');
+  }
+
+  receive(frame: Uint8Array): void {
+    const type = etherType(frame);
+    if (type === ETHERTYPE_ARP) this.arp(frame);
+    else if (type === ETHERTYPE_IPV4) this.ipv4(frame);
+  }
+
+  private resolve(name: string): string | null {
+    const entry = this.config.dnsHosts?.find((h) => h.hostnames.some((n) => n.toLowerCase() === name));
+    return entry?.ip ?? this.dhcp?.lookupName(name) ?? null;
+  }
+
+  /** RFC 826: a request for our address gets a reply with our MAC. */
+  private arp(frame: Uint8Array): void {
+    const a = frame.subarray(ETH_HEADER);
+    if (a.length < 28 || a[7] !== 1) return; // only requests
+    const target = (a[24]! << 24 | a[25]! << 16 | a[26]! << 8 | a[27]!) >>> 0;
+    if (target !== this.ip) return;
+    const reply = new Uint8Array(ETH_HEADER + 28);
+    const sender = macFromBytes(a, 8);
+    writeEthernet(reply, sender, this.config.mac, ETHERTYPE_ARP);
+    const r = reply.subarray(ETH_HEADER);
+    r.set(a.subarray(0, 6)); // htype, ptype, hlen, plen
+    r[7] = 2;
+    r.set(macToBytes(this.config.mac), 8);
+    r.set(a.subarray(24, 28), 14);
+    r.set(a.subarray(8, 18), 18); // requester's MAC and IP become the target
+    this.port.send(reply);
+  }
+
+  private ipv4(frame: Uint8Array): void {
+    const p = parseIpv4(frame);
+    if (!p) return;
+    const from = macFromBytes(frame, 6);
+    if (p.protocol === IPPROTO_ICMP && p.dst === this.ip) this.icmp(from, p.src, p.payload);
+    else if (p.protocol === IPPROTO_UDP) this.udp(from, p.src, p.dst, p.payload);
+  }
+
+  /** RFC 792 echo: reply with the same identifier, sequence and data. */
+  private icmp(mac: Mac, src: number, icmp: Uint8Array): void {
+    if (icmp.length < 8 || icmp[0] !== 8 || internetChecksum(icmp) !== 0) return;
+    const reply = icmp.slice();
+    reply[0] = 0;
+    reply[2] = reply[3] = 0;
+    const sum = internetChecksum(reply);
+    reply[2] = sum >> 8;
+    reply[3] = sum & 255;
+    this.port.send(buildIpv4Frame(mac, this.config.mac, { src: this.ip, dst: src, protocol: IPPROTO_ICMP, payload: reply }));
+  }
+
+  private udp(mac: Mac, src: number, dst: number, payload: Uint8Array): void {
+    const d = parseUdp(payload);
+    if (!d) return;
+    if (d.dstPort === DHCP_SERVER_PORT && this.dhcp) this.dhcpMessage(d.data);
+    else if (d.dstPort === DNS_PORT && dst === this.ip) {
+      const reply = this.dns.handle(d.data);
+      if (reply) this.sendUdp(mac, src, d.dstPort, d.srcPort, reply);
+    }
+  }
+
+  private dhcpMessage(data: Uint8Array): void {
+    const msg = parseDhcp(data);
+    const out = msg && this.dhcp!.handle(msg);
+    if (!msg || !out) return;
+    const toBroadcast = out.broadcast || out.yiaddr === 0;
+    this.sendUdp(toBroadcast ? BROADCAST_MAC : msg.chaddr, toBroadcast ? 0xffffffff : out.yiaddr,
+      DHCP_SERVER_PORT, DHCP_CLIENT_PORT, out.reply);
+  }
+
+  private sendUdp(mac: Mac, dst: number, srcPort: number, dstPort: number, data: Uint8Array): void {
+    const payload = buildUdp(this.ip, dst, { srcPort, dstPort, data });
+    this.port.send(buildIpv4Frame(mac, this.config.mac, { src: this.ip, dst, protocol: IPPROTO_UDP, payload }));
+  }
+}
