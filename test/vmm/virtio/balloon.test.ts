@@ -45,11 +45,16 @@ describe('virtio-balloon', () => {
     expect(s.balloon.pagesReleased).toBe(256);
     const after = s.kvm.poolStats().usedFrames;
     expect(before - after).toBe(256);
-    // deflate, then the guest touches the page again: it comes back zeroed
+    // a released page reads as zeros without taking a frame (the old 0xaa is gone)
+    expect(s.mem.read(first * PAGE, 1)[0]).toBe(0);
+    expect(s.kvm.poolStats().usedFrames).toBe(after);
+    // deflate, then the guest writes the page again: it takes a fresh frame on first touch
     s.qs[1]!.add([{ out: pfnList([first]) }]);
     kick(s.regs, 1);
-    expect(s.mem.read(first * PAGE, 1)[0]).toBe(0);
-    expect(s.kvm.poolStats().usedFrames).toBe(after + 1);
+    const beforeTouch = s.kvm.poolStats().usedFrames;
+    s.mem.write(first * PAGE + 8, Uint8Array.of(0x55));
+    expect([...s.mem.read(first * PAGE, 9)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0x55]);
+    expect(s.kvm.poolStats().usedFrames).toBe(beforeTouch + 1);
   });
 
   it('reads the guest statistics and hands the buffer back on request', async () => {
