@@ -1,0 +1,103 @@
+// byte-ring.ts — a single-producer single-consumer byte ring in a SharedArrayBuffer, for bulk data
+// between a VM worker and the page (or the Node CLI): console output, console input. No message
+// per byte: the producer copies into the ring and bumps `tail`; the consumer copies out and bumps
+// `head`; Atomics.notify wakes a consumer parked in Atomics.wait (workers) or waitAsync (page).
+// Layout: Int32 [0] head, [1] tail, [2] closed flag, [3] dropped-bytes counter; data from byte 16.
+// A producer that must not drop (the page's input) can wait for room with waitForRoomSync.
+// Invariants: head and tail are free-running u32 counters (wrap at 2^32); 0 <= tail - head <= capacity.
+// Only the producer writes tail, only the consumer writes head.
+
+const HEAD = 0, TAIL = 1, CLOSED = 2, DROPPED = 3;
+const HEADER_BYTES = 16;
+
+export class ByteRing {
+  readonly capacity: number;
+  private readonly ctl: Int32Array;
+  private readonly data: Uint8Array;
+
+  /** Wraps an existing buffer (from the other side) or makes one with `capacity` data bytes. */
+  constructor(bufferOrCapacity: SharedArrayBuffer | number) {
+    const buffer = typeof bufferOrCapacity === 'number'
+      ? new SharedArrayBuffer(HEADER_BYTES + bufferOrCapacity)
+      : bufferOrCapacity;
+    this.capacity = buffer.byteLength - HEADER_BYTES;
+    if (this.capacity <= 0) throw new RangeError('byte ring needs a positive capacity');
+    this.ctl = new Int32Array(buffer, 0, 4);
+    this.data = new Uint8Array(buffer, HEADER_BYTES);
+  }
+
+  get buffer(): SharedArrayBuffer {
+    return this.ctl.buffer as SharedArrayBuffer;
+  }
+
+  /** Bytes waiting to be read. */
+  get available(): number {
+    return (Atomics.load(this.ctl, TAIL) - Atomics.load(this.ctl, HEAD)) >>> 0;
+  }
+
+  get closed(): boolean {
+    return Atomics.load(this.ctl, CLOSED) !== 0;
+  }
+
+  /** Bytes the producer had to drop because the consumer fell behind. */
+  get dropped(): number {
+    return Atomics.load(this.ctl, DROPPED) >>> 0;
+  }
+
+  /** Producer: copies as much of `bytes` as fits; the rest is counted as dropped. Returns bytes written. */
+  write(bytes: Uint8Array): number {
+    const tail = Atomics.load(this.ctl, TAIL) >>> 0;
+    const free = this.capacity - ((tail - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0);
+    const n = Math.min(free, bytes.length);
+    const at = tail % this.capacity;
+    const first = Math.min(n, this.capacity - at);
+    this.data.set(bytes.subarray(0, first), at);
+    this.data.set(bytes.subarray(first, n), 0);
+    Atomics.store(this.ctl, TAIL, (tail + n) | 0);
+    if (n < bytes.length) Atomics.add(this.ctl, DROPPED, bytes.length - n);
+    Atomics.notify(this.ctl, TAIL);
+    return n;
+  }
+
+  /** Consumer: takes up to `max` bytes (all available by default). */
+  read(max = Infinity): Uint8Array {
+    const head = Atomics.load(this.ctl, HEAD) >>> 0;
+    const n = Math.min(max, ((Atomics.load(this.ctl, TAIL) >>> 0) - head) >>> 0);
+    const out = new Uint8Array(n);
+    const at = head % this.capacity;
+    const first = Math.min(n, this.capacity - at);
+    out.set(this.data.subarray(at, at + first));
+    out.set(this.data.subarray(0, n - first), first);
+    Atomics.store(this.ctl, HEAD, (head + n) | 0);
+    if (n) Atomics.notify(this.ctl, HEAD); // a producer waiting for room
+    return out;
+  }
+
+  /** Producer: no more data will come; wakes the consumer. */
+  close(): void {
+    Atomics.store(this.ctl, CLOSED, 1);
+    Atomics.notify(this.ctl, TAIL);
+  }
+
+  /** Producer in a worker: sleeps until at least `bytes` are free, the ring closes, or timeout (ms). */
+  waitForRoomSync(bytes: number, timeoutMs: number): void {
+    const head = Atomics.load(this.ctl, HEAD);
+    if (this.capacity - this.available >= bytes || this.closed) return;
+    Atomics.wait(this.ctl, HEAD, head, timeoutMs);
+  }
+
+  /** Consumer in a worker: sleeps until data, close, or timeout (ms). */
+  waitSync(timeoutMs: number): void {
+    const tail = Atomics.load(this.ctl, TAIL);
+    if (((tail >>> 0) - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0 || this.closed) return;
+    Atomics.wait(this.ctl, TAIL, tail, timeoutMs);
+  }
+
+  /** Consumer on a main thread: resolves on data, close, or timeout (ms). */
+  async waitAsync(timeoutMs: number): Promise<void> {
+    const tail = Atomics.load(this.ctl, TAIL);
+    if (((tail >>> 0) - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0 || this.closed) return;
+    const r = Atomics.waitAsync(this.ctl, TAIL, tail, timeoutMs);
+    if (r.async) await r.value;
+  }
+}

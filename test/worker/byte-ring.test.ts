@@ -1,0 +1,63 @@
+// byte-ring.test.ts — the shared byte ring: wrap-around, overflow counted as dropped, close, and a
+// producer in a worker_thread streaming 4 MiB to a consumer that checks every byte in order.
+import { describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { ByteRing } from '../../src/worker/byte-ring.js';
+
+describe('ByteRing', () => {
+  it('wraps around and keeps order', () => {
+    const ring = new ByteRing(7);
+    const seen: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 50; round++) {
+      const chunk = Uint8Array.from({ length: (round % 5) + 1 }, () => next++ & 255);
+      expect(ring.write(chunk)).toBe(chunk.length);
+      seen.push(...ring.read());
+    }
+    expect(seen).toEqual(Array.from({ length: next }, (_, i) => i & 255));
+  });
+
+  it('drops and counts what does not fit', () => {
+    const ring = new ByteRing(4);
+    expect(ring.write(Uint8Array.of(1, 2, 3, 4, 5, 6))).toBe(4);
+    expect(ring.dropped).toBe(2);
+    expect([...ring.read(3)]).toEqual([1, 2, 3]);
+    expect(ring.available).toBe(1);
+  });
+
+  it('streams between threads with Atomics.wait/waitAsync', async () => {
+    const ring = new ByteRing(4096);
+    const total = 4 * 1024 * 1024;
+    const producer = new Worker(`
+      const { workerData } = require('node:worker_threads');
+      const ctl = new Int32Array(workerData, 0, 4);
+      const data = new Uint8Array(workerData, 16);
+      const cap = data.length;
+      let sent = 0;
+      while (sent < ${total}) {
+        const tail = Atomics.load(ctl, 1) >>> 0;
+        const free = cap - ((tail - (Atomics.load(ctl, 0) >>> 0)) >>> 0);
+        if (free === 0) { Atomics.wait(ctl, 0, Atomics.load(ctl, 0), 5); continue; }
+        const n = Math.min(free, ${total} - sent, 1000);
+        for (let i = 0; i < n; i++) data[(tail + i) % cap] = (sent + i) % 251;
+        Atomics.store(ctl, 1, (tail + n) | 0);
+        Atomics.notify(ctl, 1);
+        sent += n;
+      }
+      Atomics.store(ctl, 2, 1);
+      Atomics.notify(ctl, 1);
+    `, { eval: true, workerData: ring.buffer });
+    let got = 0;
+    let ok = true;
+    while (got < total) {
+      await ring.waitAsync(1000);
+      const bytes = ring.read();
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] !== (got + i) % 251) ok = false;
+      got += bytes.length;
+      if (ring.closed && ring.available === 0) break;
+    }
+    await producer.terminate();
+    expect(ok).toBe(true);
+    expect(got).toBe(total);
+  });
+});
