@@ -61,3 +61,19 @@ describe('ByteRing', () => {
     expect(got).toBe(total);
   });
 });
+
+describe('FrameRing', () => {
+  it('keeps frame boundaries and drops what does not fit whole', async () => {
+    const { FrameRing } = await import('../../src/worker/frame-ring.js');
+    const r = new FrameRing(100);
+    expect(r.push(new Uint8Array(60).fill(1))).toBe(true);
+    expect(r.push(new Uint8Array(60).fill(2))).toBe(false);
+    expect(r.push(new Uint8Array(30).fill(3))).toBe(true);
+    const frames = r.drain();
+    expect(frames.map((f) => [f.length, f[0]])).toEqual([[60, 1], [30, 3]]);
+    expect(r.drops).toBe(1);
+    const peer = new FrameRing(r.buffer);
+    peer.push(Uint8Array.of(9, 9));
+    expect(r.drain()).toEqual([Uint8Array.of(9, 9)]);
+  });
+});

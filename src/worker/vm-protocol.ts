@@ -1,0 +1,100 @@
+// vm-protocol.ts — what the host side (the libvirt twin, on the page or in the Node CLI) and a VM
+// worker (the QEMU twin: machine model + vCPU) say to each other. Control calls go through comlink;
+// bulk bytes (console, NIC frames) go through SharedArrayBuffer rings named here; the doorbell wakes
+// a worker parked in Atomics.wait (idle guest) so it answers control calls at once.
+// Everything in VmInit is structured-cloneable.
+import type { KvmAttachInfo } from '../vmm/kvm/index.js';
+import type { DiskIoTune } from '../virt/conf/domain/types.js';
+import type { ImageFormat } from '../vmm/block/device.js';
+import type { StopCause, VmStats } from '../virt/hypervisor.js';
+
+/** A kernel, initrd or firmware file: a path (Node), a URL (browser) or the bytes themselves. */
+export type BootFile = { path: string } | { url: string } | { bytes: ArrayBuffer };
+
+export interface DiskSpec {
+  target: string;
+  /** Node: a file path; browser: the IndexedDB store name */
+  path: string;
+  format: ImageFormat;
+  readOnly: boolean;
+  serial?: string;
+  iotune?: DiskIoTune;
+}
+
+export interface NicSpec {
+  target: string;
+  mac: string;
+  linkUp: boolean;
+  /** frames guest -> switch / switch -> guest */
+  tx: SharedArrayBuffer;
+  rx: SharedArrayBuffer;
+}
+
+export interface ConsoleSpec {
+  /** "serial0" (COM1), "serial1"… or "console0" (virtio-console port 0), "channel:<name>" */
+  device: string;
+  /** guest output -> host; host input -> guest */
+  out: SharedArrayBuffer;
+  in: SharedArrayBuffer;
+}
+
+/** The machine to build, derived from the domain definition (see machine-spec.ts). */
+export interface MachineSpec {
+  name: string;
+  memoryBytes: number;
+  /** balloon target at start (currentMemory) */
+  currentMemoryBytes: number;
+  vcpus: number;
+  maxVcpus: number;
+  kernel?: BootFile;
+  initrd?: BootFile;
+  cmdline: string;
+  /** 'auto' = the fast path (host-side decompression + PVH) when the kernel allows it */
+  bootProtocol: 'auto' | 'bzimage' | 'pvh' | 'multiboot';
+  acpi: boolean;
+  disks: DiskSpec[];
+  rng?: { rateBytes?: number; ratePeriodMs?: number };
+  balloon?: { statsPeriod: number };
+  /** virtio-console ports after port 0: channel names (org.qemu.guest_agent.0 …) */
+  channels: string[];
+  /** the guest clock: 'realtime' for users, 'deterministic' for tests and benchmarks */
+  clock: 'realtime' | 'deterministic';
+}
+
+export interface VmInit {
+  attach: KvmAttachInfo;
+  machine: MachineSpec;
+  consoles: ConsoleSpec[];
+  nics: NicSpec[];
+  /** Int32Array over it: [0] doorbell counter (host increments + notifies) */
+  doorbell: SharedArrayBuffer;
+  paused: boolean;
+  noReboot: boolean;
+}
+
+/** The worker's calls back to the host (a comlink proxy). */
+export interface VmEvents {
+  stopped(cause: StopCause, detail?: string): void;
+  reset(): void;
+  log(line: string): void;
+}
+
+/** The control surface a VM worker exposes (comlink). */
+export interface VmControl {
+  start(init: VmInit, events: VmEvents): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  destroy(): Promise<void>;
+  powerButton(): Promise<void>;
+  reboot(): Promise<void>;
+  stats(): Promise<VmStats>;
+  setVcpus(count: number): Promise<void>;
+  setMemory(kib: number): Promise<void>;
+  setMemoryStatsPeriod(seconds: number): Promise<void>;
+  setBlockIoTune(target: string, tune: DiskIoTune): Promise<void>;
+  setLink(target: string, up: boolean): Promise<void>;
+}
+
+/** Rings' default sizes. */
+export const CONSOLE_RING_BYTES = 256 * 1024;
+export const NIC_RING_BYTES = 1024 * 1024;
