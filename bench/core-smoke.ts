@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { compileCore } from '../src/cli/core-file.js';
 import { smoke } from '../src/cli/smoke.js';
-import { createPoolMemory, instantiateCore } from '../src/worker/core-module.js';
+import { Kvm } from '../src/vmm/kvm/index.js';
 import { emit } from './_emit.js';
 
 export async function run(): Promise<void> {
@@ -12,7 +12,7 @@ export async function run(): Promise<void> {
   const compileMs = performance.now() - t;
 
   t = performance.now();
-  const core = await instantiateCore(module, createPoolMemory(1024));
+  const core = (await Kvm.create(module, 1024)).core as unknown as { core_version(): number };
   const instantiateMs = performance.now() - t;
 
   const calls = 10_000_000;

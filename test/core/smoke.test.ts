@@ -2,7 +2,8 @@
 // smoke path the page runs in a Web Worker), and the version it reports is the built one.
 import { describe, expect, it } from 'vitest';
 import { smoke } from '../../src/cli/smoke.js';
-import { formatVersion, createPoolMemory, instantiateCore } from '../../src/worker/core-module.js';
+import { formatVersion, instantiateCore } from '../../src/worker/core-module.js';
+import { Kvm } from '../../src/vmm/kvm/index.js';
 import { compileCore } from '../../src/cli/core-file.js';
 
 describe('core smoke path', () => {
@@ -12,8 +13,9 @@ describe('core smoke path', () => {
     expect(reply.ok).toBe(true);
     expect(reply.shared).toBe(true);
     expect(reply.poolBytes).toBe(8 * 1024 * 1024);
-    const core = await instantiateCore(await compileCore(), createPoolMemory(4));
-    expect(reply.version).toBe(formatVersion(core.core_version()));
+    const kvm = await Kvm.create(await compileCore(), 8);
+    expect(reply.version).toBe(formatVersion((kvm.core as unknown as { core_version(): number }).core_version()));
+    expect(reply.poolFrames).toBe(kvm.poolStats().totalFrames);
     expect(reply.heapBase).toBeGreaterThan(0);
   });
 

@@ -1,0 +1,44 @@
+// test/diff/native.ts — the oracle side: compiles runner.c with the machine's gcc into a temp
+// dir and runs a batch of cases through it (one process, cases on stdin, results on stdout).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './core.js';
+import type { Case } from './cases.js';
+
+export interface NativeResult {
+  vector: number; error: number; cr2: bigint; rip: bigint; rflags: bigint; regs: bigint[]; changes: Map<number, number>;
+}
+
+const hex = (v: bigint) => BigInt.asUintN(64, v).toString(16);
+
+export function runNative(cases: Case[]): Map<number, NativeResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmvirt-diff-'));
+  try {
+    const exe = join(dir, 'runner');
+    execFileSync('gcc', ['-O1', '-o', exe, join(ROOT, 'test', 'diff', 'runner.c')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const input = cases.map((c) => [c.id.toString(16), c.form.mode.toString(16), (c.seed >>> 0).toString(16), hex(c.rflags),
+      ...c.regs.map(hex), Buffer.from(c.code).toString('hex')].join(' ')).join('\n') + '\n';
+    const out = execFileSync(exe, { input, maxBuffer: 1 << 30, timeout: 120_000 }).toString();
+    const results = new Map<number, NativeResult>();
+    for (const line of out.split('\n')) {
+      if (!line) continue;
+      const t = line.split(' ');
+      const n = (i: number) => BigInt('0x' + t[i]);
+      const changes = new Map<number, number>();
+      const count = parseInt(t[22], 16);
+      for (let i = 0; i < count; i++) {
+        const [o, v] = t[23 + i].split(':');
+        changes.set(parseInt(o, 16), parseInt(v, 16));
+      }
+      results.set(parseInt(t[0], 16), {
+        vector: Number(n(1)), error: Number(n(2)), cr2: n(3), rip: n(4), rflags: n(5),
+        regs: Array.from({ length: 16 }, (_, i) => n(6 + i)), changes,
+      });
+    }
+    return results;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

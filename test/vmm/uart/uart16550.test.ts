@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { Uart16550 } from '../../../src/vmm/uart/uart16550.js';
+import { BufferCharBackend } from '../../../src/vmm/chardev/backend.js';
+
+function make() {
+  const backend = new BufferCharBackend();
+  const irq: boolean[] = [];
+  const uart = new Uart16550(backend, (l) => irq.push(l));
+  const out = (reg: number, v: number) => uart.write(reg, 1, v);
+  const inb = (reg: number) => uart.read(reg, 1);
+  return { backend, irq, uart, out, inb };
+}
+
+/** The probe steps of Linux's 8250 autoconfig() / autoconfig_16550a(), as a driver would run them. */
+function linux8250Autoconfig(out: (r: number, v: number) => void, inb: (r: number) => number): string {
+  // IER scratch test
+  const scratch = inb(1);
+  out(1, 0);
+  const s2 = inb(1) & 0x0f;
+  out(1, 0x0f);
+  const s3 = inb(1) & 0x0f;
+  out(1, scratch);
+  if (s2 !== 0 || s3 !== 0x0f) return 'none (IER test)';
+  // loopback test: MCR = LOOP | OUT2 | RTS -> MSR high nibble DCD|CTS
+  const saveMcr = inb(4);
+  out(4, 0x10 | 0x0a);
+  const status1 = inb(6) & 0xf0;
+  out(4, saveMcr);
+  if (status1 !== 0x90) return 'none (loopback test)';
+  const saveLcr = inb(3);
+  out(3, 0xbf);
+  out(2, 0); // EFR on 16650+ (FCR here)
+  out(3, 0);
+  out(2, 0x01); // enable FIFO
+  const scratchIir = inb(2) >> 6;
+  if (scratchIir !== 3) return ['8250/16450', 'unknown', '16550'][scratchIir]!;
+  // autoconfig_16550a: EFR with DLAB must not read 0 (ST16C650V1)
+  out(3, 0x80);
+  if (inb(2) === 0) return '16650';
+  out(3, 0xbf);
+  if (inb(2) === 0) return '16650V2';
+  // TI16750: IIR bit 5 with 64-byte FIFO requested, with and without DLAB
+  out(3, 0);
+  out(2, 0x01 | 0x20);
+  const st1 = inb(2) & 0xe0;
+  out(2, 0x01);
+  out(3, 0x80);
+  out(2, 0x01 | 0x20);
+  const st2 = inb(2) & 0xe0;
+  out(2, 0x01);
+  out(3, 0);
+  if (st1 === 0xc0 && st2 === 0xe0) return '16750';
+  // XScale UUE bit must not stick
+  const iersave = inb(1);
+  out(1, iersave ^ 0x40);
+  if ((inb(1) ^ iersave) & 0x40) return 'xscale';
+  out(1, iersave);
+  out(3, saveLcr);
+  // LSR safety check
+  if (inb(5) === 0xff) return 'none (LSR 0xff)';
+  return '16550A';
+}
+
+describe('16550A UART', () => {
+  it('is detected as a 16550A by the steps of Linux 8250 autoconfig', () => {
+    const { out, inb } = make();
+    expect(linux8250Autoconfig(out, inb)).toBe('16550A');
+  });
+  it('transmits THR bytes to the backend and keeps THRE/TEMT set', () => {
+    const { backend, out, inb } = make();
+    for (const c of 'hi\n') out(0, c.charCodeAt(0));
+    expect(backend.text()).toBe('hi\n');
+    expect(inb(5) & 0x60).toBe(0x60);
+  });
+  it('programs the divisor behind DLAB and keeps the scratch register', () => {
+    const { uart, out, inb } = make();
+    out(3, 0x83);
+    out(0, 0x01);
+    out(1, 0x00);
+    expect(uart.baudDivisor).toBe(1);
+    expect(inb(0)).toBe(1);
+    out(3, 0x03);
+    expect(inb(3)).toBe(0x03);
+    out(7, 0x5a);
+    expect(inb(7)).toBe(0x5a);
+  });
+  it('raises THRE interrupts on IRQ gated by OUT2; reading IIR clears, re-enabling IER re-raises', () => {
+    const { irq, out, inb } = make();
+    out(1, 0x02);
+    expect(irq).toEqual([]); // OUT2 clear: line gated off
+    expect(inb(2) & 0x0f).toBe(0x02); // IIR still reports it
+    out(1, 0x00);
+    out(4, 0x08);
+    out(1, 0x02);
+    expect(irq).toEqual([true]);
+    expect(inb(2) & 0x0f).toBe(0x02);
+    expect(irq).toEqual([true, false]);
+    expect(inb(2) & 0x0f).toBe(0x01);
+    out(1, 0x00);
+    out(1, 0x02);
+    expect(inb(2) & 0x0f).toBe(0x02); // Linux UART_BUG_THRE test passes
+    out(0, 0x41); // transmitting re-arms THRE
+    expect(inb(2) & 0x0f).toBe(0x02);
+  });
+  it('queues backend input through the 16-byte FIFO with data-ready interrupts (no overrun)', () => {
+    const { backend, irq, out, inb } = make();
+    out(2, 0xc1); // FIFO on, trigger 14
+    out(4, 0x08);
+    out(1, 0x01);
+    backend.type('x'.repeat(20));
+    expect(inb(5) & 0x01).toBe(1);
+    expect(inb(2) & 0x0f).toBe(0x04); // 16 >= trigger 14
+    expect(irq.at(-1)).toBe(true);
+    let got = '';
+    while (inb(5) & 1) got += String.fromCharCode(inb(0));
+    expect(got).toBe('x'.repeat(20));
+    expect(inb(5) & 0x02).toBe(0); // no overrun
+    expect(irq.at(-1)).toBe(false);
+    backend.type('ab');
+    expect(inb(2) & 0x0f).toBe(0x0c); // below trigger: character timeout
+  });
+  it('loops THR back to RBR and MCR to MSR in loopback mode, without touching the backend', () => {
+    const { backend, out, inb } = make();
+    out(4, 0x10 | 0x01 | 0x04);
+    out(0, 0x55);
+    expect(inb(5) & 1).toBe(1);
+    expect(inb(0)).toBe(0x55);
+    expect(inb(6) & 0xf0).toBe(0x60); // DSR (DTR) + RI (OUT1)
+    expect(backend.text()).toBe('');
+  });
+  it('reports modem-status changes and clears deltas on read; LSR errors clear on read', () => {
+    const { out, inb } = make();
+    out(4, 0x10);
+    inb(6);
+    out(4, 0x12); // RTS -> CTS in loopback
+    expect(inb(6) & 0x11).toBe(0x11);
+    expect(inb(6) & 0x0f).toBe(0);
+    out(0, 1); out(0, 2); // no FIFO: second byte overruns
+    expect(inb(5) & 0x02).toBe(0x02);
+    expect(inb(5) & 0x02).toBe(0);
+  });
+});
