@@ -13,11 +13,19 @@ export function storageView(el: HTMLElement, session: Session): () => void {
   const pools = h('div', { 'data-testid': 'pools' });
   el.append(h('h1', {}, 'Storage'), quota, pools);
   let alive = true;
+  /** upload forms live across re-renders: an upload in progress keeps its progress bar */
+  const uploads = new Map<string, HTMLElement>();
+  let generation = 0;
   const render = async () => {
+    const mine = ++generation; // renders overlap (they await IndexedDB): only the newest is shown
     await renderQuota(quota);
     const parts: HTMLElement[] = [];
-    for (const p of session.conn.pools.list()) parts.push(await poolSection(session, p, () => void render()));
-    if (!alive) return;
+    for (const p of session.conn.pools.list()) {
+      const refresh = () => void render();
+      if (!uploads.has(p.def.name)) uploads.set(p.def.name, uploadForm(session, p, refresh));
+      parts.push(await poolSection(session, p, refresh, uploads.get(p.def.name)!));
+    }
+    if (!alive || mine !== generation) return;
     clear(pools);
     if (parts.length === 0) pools.append(h('p', { class: 'muted' }, 'No storage pools are defined.'));
     pools.append(...parts);
@@ -39,7 +47,7 @@ async function renderQuota(el: HTMLElement): Promise<void> {
   h('div', { class: 'bar' }, h('div', { class: 'bar-fill', style: `width:${pct}%` })));
 }
 
-async function poolSection(session: Session, pool: PoolObj, refresh: () => void): Promise<HTMLElement> {
+async function poolSection(session: Session, pool: PoolObj, refresh: () => void, upload: HTMLElement): Promise<HTMLElement> {
   const info = await session.conn.pools.info(pool);
   const active = info.state === 2;
   const sec = h('section', { class: 'pool', 'data-testid': `pool-${pool.def.name}` },
@@ -52,7 +60,7 @@ async function poolSection(session: Session, pool: PoolObj, refresh: () => void)
   const vols = await session.conn.volumes.list(pool);
   const table = h('table', { class: 'vol-table' }, h('tr', {}, ...['Volume', 'Format', 'Capacity', 'Allocation', ''].map((t) => h('th', {}, t))));
   for (const v of vols) table.append(await volumeRow(session, v, refresh));
-  sec.append(table, createForm(session, pool, vols, refresh), uploadForm(session, pool, refresh));
+  sec.append(table, createForm(session, pool, vols, refresh), upload);
   return sec;
 }
 
