@@ -50,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
 async function lazySubcommand(name: string): Promise<Subcommand | undefined> {
   if (name === 'virsh') {
     const mod = await import('./virsh.js');
-    return (args) => mod.virshMain(args);
+    const { createNodeHypervisor } = await import('./node-hypervisor.js');
+    return async (args) => mod.virshMain(args, { hypervisor: await createNodeHypervisor() });
   }
   if (name === 'run') {
     const mod = await import('./run.js');
