@@ -10,6 +10,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as readline from 'node:readline';
 import { connectNode } from '../virt/env-node.js';
+import { LazyHypervisor } from './lazy-hypervisor.js';
 import type { Hypervisor } from '../virt/hypervisor.js';
 import { LIBRARY_VERSION } from '../virt/driver/connect.js';
 import { VIRSH_GROUPS } from '../virt/virsh/groups.js';
@@ -34,7 +35,7 @@ virsh [options]... <command> [args...]
 `;
 
 export interface VirshMainOptions {
-  /** The VMM's hypervisor (worker_threads); without it domains cannot start. */
+  /** The hypervisor to run domains with; default: the VMM in worker_threads (node-hypervisor.ts), made on first use. */
   hypervisor?: Hypervisor;
 }
 
@@ -254,7 +255,12 @@ export async function virshMain(argv: string[], opts: VirshMainOptions = {}): Pr
   if (args.exit !== undefined) return args.exit;
   const vsh = new Vsh({
     io: nodeIO(), groups: VIRSH_GROUPS, uri: args.uri, quiet: args.quiet,
-    open: (uri) => connectNode({ uri, stateDir: args.stateDir, hypervisor: opts.hypervisor, autostart: args.rest.length === 0 }),
+    async open(uri) {
+      const lazy = opts.hypervisor ? undefined : new LazyHypervisor(async () => (await import('./node-hypervisor.js')).createNodeHypervisor());
+      const conn = await connectNode({ uri, stateDir: args.stateDir, hypervisor: opts.hypervisor ?? lazy, autostart: args.rest.length === 0 });
+      if (lazy) lazy.lookupNetwork = (name) => conn.networks.list().find((n) => n.name === name && n.active)?.def;
+      return conn;
+    },
   });
   try {
     if (args.rest.length === 0) return await interactive(vsh);
