@@ -10,7 +10,7 @@ import type { Kvm } from '../vmm/kvm/index.js';
 import { HostConsole } from './console-stream.js';
 import { machineSpecFromDomain, type BootFileResolver } from './machine-spec.js';
 import { NetworkFabric, NicBridge } from './network-fabric.js';
-import type { MachineSpec, VmControl, VmEvents, VmInit } from './vm-protocol.js';
+import { HEARTBEAT_TIMEOUT_MS, type MachineSpec, type VmControl, type VmEvents, type VmInit } from './vm-protocol.js';
 
 export interface VmWorkerHandle {
   control: Comlink.Remote<VmControl>;
@@ -21,6 +21,11 @@ export interface VmWorkerHandle {
 
 export interface HypervisorPlatform {
   spawnVmWorker(name: string): VmWorkerHandle;
+  /**
+   * Takes exclusive locks for a VM's lifetime (the browser: Web Locks, so a second tab cannot run the
+   * same domain or write the same disk); rejects naming what is held elsewhere. Resolves to a release.
+   */
+  lock?(names: string[]): Promise<() => void>;
   resolveBootFile: BootFileResolver;
   hostname(): string;
   cpus(): number;
@@ -51,7 +56,20 @@ export class WorkerHypervisor implements Hypervisor {
 
   async start(def: DomainDef, options: StartOptions, hooks: VmHooks): Promise<RunningVm> {
     const machine = machineSpecFromDomain(def, options, this.platform.resolveBootFile, this.platform.clock);
+    const release = this.platform.lock
+      ? await this.platform.lock([`domain:${def.uuid}`, ...options.disks.filter((d) => !d.readOnly).map((d) => `disk:${d.path}`)])
+      : () => {};
+    try {
+      return await this.launch(def, options, hooks, machine, release);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private async launch(def: DomainDef, options: StartOptions, hooks: VmHooks, machine: MachineSpec, release: () => void): Promise<RunningVm> {
     const doorbell = new SharedArrayBuffer(16);
+    const heartbeat = new SharedArrayBuffer(16);
     const ring = () => { const a = new Int32Array(doorbell); Atomics.add(a, 0, 1); Atomics.notify(a, 0); };
     const consoles = ['serial0', ...(machine.channels.length || def.devices.consoles?.some((c) => c.target?.type === 'virtio') ? ['console0'] : [])]
       .map((d) => new HostConsole(d, ring));
@@ -62,9 +80,9 @@ export class WorkerHypervisor implements Hypervisor {
       return { spec: i, bridge: net ? new NicBridge(net.sw, i.target) : undefined };
     });
     const worker = this.platform.spawnVmWorker(def.name);
-    const vm = new WorkerVm(worker, consoles, nics.flatMap((n) => (n.bridge ? [n.bridge] : [])), ring);
+    const vm = new WorkerVm(worker, consoles, nics.flatMap((n) => (n.bridge ? [n.bridge] : [])), ring, release);
     const init: VmInit = {
-      attach: this.kvm.attachInfo(), machine, doorbell, paused: options.paused, noReboot: options.noReboot,
+      attach: this.kvm.attachInfo(), machine, doorbell, heartbeat, paused: options.paused, noReboot: options.noReboot,
       consoles: consoles.map((c) => c.spec),
       nics: nics.flatMap((n) => (n.bridge ? [{ target: n.spec.target, mac: n.spec.mac, linkUp: n.spec.linkUp,
         tx: n.bridge.tx.buffer, rx: n.bridge.rx.buffer }] : [])),
@@ -83,21 +101,51 @@ export class WorkerHypervisor implements Hypervisor {
       vm.cleanup();
       throw e;
     }
+    watchHeartbeat(heartbeat, vm, () => {
+      if (vm.cleanup()) hooks.stopped('crash', `VM worker hung: no heartbeat for ${HEARTBEAT_TIMEOUT_MS / 1000} s`);
+    });
     return vm;
   }
 }
 
+/** Declares the worker hung when its heartbeat stops moving while the VM is not paused. */
+function watchHeartbeat(buffer: SharedArrayBuffer, vm: WorkerVm, hung: () => void): void {
+  const beat = new Int32Array(buffer);
+  let last = Atomics.load(beat, 0);
+  let still = 0;
+  const timer = setInterval(() => {
+    if (vm.finished) return clearInterval(timer);
+    const now = Atomics.load(beat, 0);
+    still = now !== last || vm.paused ? 0 : still + HEARTBEAT_CHECK_MS;
+    last = now;
+    if (still >= HEARTBEAT_TIMEOUT_MS) {
+      clearInterval(timer);
+      hung();
+    }
+  }, HEARTBEAT_CHECK_MS);
+  (timer as { unref?: () => void }).unref?.();
+}
+
+const HEARTBEAT_CHECK_MS = 500;
+
 /** The host's handle on one running VM. */
 class WorkerVm implements RunningVm {
   private done = false;
+  /** paused by the user: the heartbeat may stand still */
+  paused = false;
 
   constructor(private readonly worker: VmWorkerHandle, private readonly consoles: HostConsole[],
-    private readonly nics: NicBridge[], private readonly ring: () => void) {}
+    private readonly nics: NicBridge[], private readonly ring: () => void, private readonly release: () => void) {}
+
+  get finished(): boolean {
+    return this.done;
+  }
 
   /** Tears down the host side once; true the first time. */
   cleanup(): boolean {
     if (this.done) return false;
     this.done = true;
+    this.release();
     for (const c of this.consoles) c.stop();
     for (const n of this.nics) n.stop();
     setTimeout(() => this.worker.terminate(), 0);
@@ -109,8 +157,8 @@ class WorkerVm implements RunningVm {
     return fn(this.worker.control);
   }
 
-  pause() { return this.call((c) => c.pause()); }
-  resume() { return this.call((c) => c.resume()); }
+  async pause() { await this.call((c) => c.pause()); this.paused = true; }
+  async resume() { this.paused = false; await this.call((c) => c.resume()); }
   powerButton() { return this.call((c) => c.powerButton()); }
   reboot() { return this.call((c) => c.reboot()); }
   stats() { return this.call((c) => c.stats()); }

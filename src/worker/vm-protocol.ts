@@ -68,6 +68,8 @@ export interface VmInit {
   nics: NicSpec[];
   /** Int32Array over it: [0] doorbell counter (host increments + notifies) */
   doorbell: SharedArrayBuffer;
+  /** Int32Array over it: [0] heartbeat, bumped by the worker after every run slice and every idle wake */
+  heartbeat: SharedArrayBuffer;
   paused: boolean;
   noReboot: boolean;
 }
@@ -94,6 +96,11 @@ export interface VmControl {
   setBlockIoTune(target: string, tune: DiskIoTune): Promise<void>;
   setLink(target: string, up: boolean): Promise<void>;
 }
+
+/** A worker whose heartbeat has not moved for this long while it should be running is hung. */
+export const HEARTBEAT_TIMEOUT_MS = 5000;
+/** The longest a worker sleeps in Atomics.wait before it beats again (idle guests too). */
+export const IDLE_WAIT_MAX_MS = 250;
 
 /** Rings' default sizes. */
 export const CONSOLE_RING_BYTES = 256 * 1024;

@@ -32,6 +32,7 @@ export async function openBrowserConnect(): Promise<{ conn: Connect; host: Brows
   const kvm = await Kvm.create(module, POOL_MIB);
   const hypervisor = new WorkerHypervisor(kvm, {
     spawnVmWorker,
+    lock: webLocks,
     resolveBootFile: (path) => ({ url: new URL(path, location.origin).href }),
     hostname: () => location.hostname,
     cpus: () => navigator.hardwareConcurrency || 1,
@@ -55,6 +56,33 @@ function spawnVmWorker(name: string): VmWorkerHandle {
     worker.addEventListener('error', (e) => resolve(e.message || 'uncaught error'));
   });
   return { control: Comlink.wrap<VmControl>(worker), died, terminate: () => worker.terminate() };
+}
+
+/**
+ * Holds Web Locks `wasmvirt:<name>` until released: another tab (or this one) asking for the same
+ * domain or disk is refused at once with the name of what is held, as libvirt refuses a second start.
+ */
+async function webLocks(names: string[]): Promise<() => void> {
+  const releases: (() => void)[] = [];
+  try {
+    for (const name of names) {
+      const acquired = await new Promise<(() => void) | null>((resolve) => {
+        void navigator.locks.request(`wasmvirt:${name}`, { ifAvailable: true }, (lock) => {
+          if (!lock) return resolve(null);
+          return new Promise<void>((done) => resolve(done));
+        });
+      });
+      if (!acquired) {
+        const what = name.startsWith('domain:') ? 'the domain' : `disk ${name.slice(5)}`;
+        throw new Error(`${what} is in use by another wasmvirt tab or window (Web Lock wasmvirt:${name} is held)`);
+      }
+      releases.push(acquired);
+    }
+  } catch (e) {
+    for (const r of releases) r();
+    throw e;
+  }
+  return () => { for (const r of releases.splice(0)) r(); };
 }
 
 /** The smoke path: a Web Worker joins the page's shared pool through the core and reports its version. */
