@@ -6,7 +6,7 @@
 import type { KvmAttachInfo } from '../vmm/kvm/index.js';
 import type { DiskIoTune } from '../virt/conf/domain/types.js';
 import type { ImageFormat } from '../vmm/block/device.js';
-import type { StopCause, VmStats } from '../virt/hypervisor.js';
+import type { RunningVm, StopCause } from '../virt/hypervisor.js';
 
 /** A kernel, initrd or firmware file: a path (Node), a URL (browser) or the bytes themselves. */
 export type BootFile = { path: string } | { url: string } | { bytes: ArrayBuffer };
@@ -81,19 +81,12 @@ export interface VmEvents {
   log(line: string): void;
 }
 
-/** The control surface a VM worker exposes (comlink). */
-export interface VmControl {
+/**
+ * The control surface a VM worker exposes (comlink): the driver's RunningVm calls (consoles go
+ * through rings instead), plus start and the NIC link switch.
+ */
+export interface VmControl extends Omit<RunningVm, 'openConsole'> {
   start(init: VmInit, events: VmEvents): Promise<void>;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  destroy(): Promise<void>;
-  powerButton(): Promise<void>;
-  reboot(): Promise<void>;
-  stats(): Promise<VmStats>;
-  setVcpus(count: number): Promise<void>;
-  setMemory(kib: number): Promise<void>;
-  setMemoryStatsPeriod(seconds: number): Promise<void>;
-  setBlockIoTune(target: string, tune: DiskIoTune): Promise<void>;
   setLink(target: string, up: boolean): Promise<void>;
 }
 
