@@ -50,8 +50,7 @@ export async function main(argv: string[]): Promise<number> {
 async function lazySubcommand(name: string): Promise<Subcommand | undefined> {
   if (name === 'virsh') {
     const mod = await import('./virsh.js');
-    const { createNodeHypervisor } = await import('./node-hypervisor.js');
-    return async (args) => mod.virshMain(args, { hypervisor: await createNodeHypervisor() });
+    return (args) => mod.virshMain(args); // the VMM's pool is made on first use (lazy-hypervisor.ts)
   }
   if (name === 'run') {
     const mod = await import('./run.js');

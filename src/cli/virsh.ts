@@ -3,7 +3,8 @@
 // history and tab completion of commands, options and domain/pool/network names.
 // Options as virsh's: -c/--connect URI, -q/--quiet, -h/--help, -v/--version,
 // -V; and --state-dir DIR (where definitions persist, default
-// ${XDG_DATA_HOME:-~/.local/share}/wasmvirt).
+// $WASMVIRT_STATE_DIR or ${XDG_DATA_HOME:-~/.local/share}/wasmvirt). Domains are run by the VMM in
+// worker_threads (lazy-hypervisor.ts); with no daemon, a domain lives as long as this process.
 import { promises as fs, createReadStream, mkdirSync, readFileSync, appendFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { homedir, tmpdir } from 'node:os';
@@ -28,7 +29,8 @@ virsh [options]... <command> [args...]
     -v                      short version
     -V                      long version
          --version[=TYPE]   version, TYPE is short or long (default short)
-         --state-dir=DIR    where definitions are kept (default \${XDG_DATA_HOME:-~/.local/share}/wasmvirt)
+         --state-dir=DIR    where definitions are kept (default \$WASMVIRT_STATE_DIR,
+                            else \${XDG_DATA_HOME:-~/.local/share}/wasmvirt)
 
   commands (non interactive mode):
 
@@ -256,9 +258,13 @@ export async function virshMain(argv: string[], opts: VirshMainOptions = {}): Pr
   const vsh = new Vsh({
     io: nodeIO(), groups: VIRSH_GROUPS, uri: args.uri, quiet: args.quiet,
     async open(uri) {
-      const lazy = opts.hypervisor ? undefined : new LazyHypervisor(async () => (await import('./node-hypervisor.js')).createNodeHypervisor());
-      const conn = await connectNode({ uri, stateDir: args.stateDir, hypervisor: opts.hypervisor ?? lazy, autostart: args.rest.length === 0 });
-      if (lazy) lazy.lookupNetwork = (name) => conn.networks.list().find((n) => n.name === name && n.active)?.def;
+      const hypervisor: Hypervisor & { lookupNetwork?: unknown } = opts.hypervisor
+        ?? new LazyHypervisor(async () => (await import('./node-hypervisor.js')).createNodeHypervisor());
+      const conn = await connectNode({ uri, stateDir: args.stateDir, hypervisor, autostart: args.rest.length === 0 });
+      // The VMM's switches learn a network's definition from the connection that started it.
+      if ('lookupNetwork' in hypervisor) {
+        hypervisor.lookupNetwork = (name: string) => conn.networks.list().find((n) => n.name === name && n.active)?.def;
+      }
       return conn;
     },
   });

@@ -134,7 +134,7 @@ export type VirErrorCode =
   | 'VIR_ERR_NO_SOURCE' | 'VIR_ERR_NO_TARGET' | 'VIR_ERR_NO_NAME' | 'VIR_ERR_NO_OS' | 'VIR_ERR_NO_DEVICE'
   | 'VIR_ERR_XML_ERROR' | 'VIR_ERR_DOM_EXIST' | 'VIR_ERR_OPERATION_DENIED' | 'VIR_ERR_OPEN_FAILED'
   | 'VIR_ERR_READ_FAILED' | 'VIR_ERR_PARSE_FAILED' | 'VIR_ERR_WRITE_FAILED' | 'VIR_ERR_XML_DETAIL'
-  | 'VIR_ERR_INVALID_NETWORK' | 'VIR_ERR_NETWORK_EXIST' | 'VIR_ERR_SYSTEM_ERROR' | 'VIR_ERR_NO_DOMAIN'
+  | 'VIR_ERR_NO_CONNECT' | 'VIR_ERR_INVALID_NETWORK' | 'VIR_ERR_NETWORK_EXIST' | 'VIR_ERR_SYSTEM_ERROR' | 'VIR_ERR_NO_DOMAIN'
   | 'VIR_ERR_NO_NETWORK' | 'VIR_ERR_INVALID_MAC' | 'VIR_ERR_INVALID_STORAGE_POOL' | 'VIR_ERR_INVALID_STORAGE_VOL'
   | 'VIR_ERR_NO_STORAGE_POOL' | 'VIR_ERR_NO_STORAGE_VOL' | 'VIR_ERR_OPERATION_INVALID' | 'VIR_ERR_NO_INTERFACE'
   | 'VIR_ERR_CONFIG_UNSUPPORTED' | 'VIR_ERR_OPERATION_TIMEOUT' | 'VIR_ERR_ARGUMENT_UNSUPPORTED'
@@ -171,6 +171,9 @@ export class VirError extends Error {
   readonly domain: VirErrorDomain;
   /** The detail text alone (what the raiser formatted), without the code's prefix. */
   readonly detail: string;
+  /** Where in an XML document the problem is, when known (1-based), for editors to point at. */
+  line?: number;
+  column?: number;
 
   constructor(code: VirErrorCode, detail = '', domain: VirErrorDomain = 'VIR_FROM_NONE') {
     super(formatVirErrorMessage(code, detail));

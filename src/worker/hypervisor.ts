@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import type { DomainDef } from '../virt/conf/domain/types.js';
 import type { NetworkDef } from '../virt/conf/network/types.js';
-import type { ConsoleStream, HostInfo, Hypervisor, RunningVm, StartOptions, VmHooks } from '../virt/hypervisor.js';
+import type { ConsoleStream, HostDhcpLease, HostInfo, Hypervisor, RunningVm, StartOptions, VmHooks } from '../virt/hypervisor.js';
 import type { Kvm } from '../vmm/kvm/index.js';
 import { HostConsole } from './console-stream.js';
 import { machineSpecFromDomain, type BootFileResolver } from './machine-spec.js';
@@ -52,6 +52,22 @@ export class WorkerHypervisor implements Hypervisor {
       hostname: this.platform.hostname(), model: 'x86_64', cpus, mhz: 0, sockets: 1, cores: cpus, threads: 1, nodes: 1,
       memoryKiB: pool.totalBytes / 1024, freeKiB: (pool.freeFrames * 4096) / 1024, buffersKiB: 0, cachedKiB: 0,
     };
+  }
+
+  /** A network became active: its switch and gateway (DHCP, DNS) come up now, before any VM joins. */
+  networkStarted(def: NetworkDef): void {
+    this.fabric.ensure(def);
+  }
+
+  networkStopped(name: string): void {
+    this.fabric.stop(name);
+  }
+
+  /** The leases of the network's DHCP server (what `virsh net-dhcp-leases` lists). */
+  networkLeases(name: string): HostDhcpLease[] | undefined {
+    return this.fabric.get(name)?.gateway?.dhcp?.activeLeases().map((l) => ({
+      mac: l.mac, ip: l.ip, hostname: l.hostname, clientId: l.clientId, expiry: l.expiry,
+    }));
   }
 
   async start(def: DomainDef, options: StartOptions, hooks: VmHooks): Promise<RunningVm> {

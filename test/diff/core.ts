@@ -184,3 +184,42 @@ export class TestMachine {
   /** RFLAGS with lazy flags computed: reads it through the core's own accessor. */
   rflags(): bigint { return BigInt.asUintN(64, BigInt(this.x.cpu_get_rflags(this.cpu))); }
 }
+
+/** Identity-maps the first `mb` MiB with 2 MiB pages (tables at gpa 0x8000..) and enters 64-bit
+ *  mode at CPL 0 — a flat machine for whole programs (bench/cpu.ts, test/core/cpu). */
+export function enterFlat64(m: TestMachine, mb: number): void {
+  const dv = () => new DataView(m.mem.buffer);
+  const w64 = (gpa: number, v: bigint) => dv().setBigUint64(m.host(gpa), v, true);
+  w64(0x8000, 0x9000n | 3n);
+  w64(0x9000, 0xa000n | 3n);
+  for (let i = 0; i < mb / 2; i++) w64(0xa000 + 8 * i, BigInt(i) * 0x20_0000n | 0x83n);
+  m.set64('CPU_OFF_CR0', 0x80050033n);
+  m.set64('CPU_OFF_CR4', 0x6a0n);
+  m.set64('CPU_OFF_EFER', 0xd01n);
+  m.set64('CPU_OFF_CR3', 0x8000n);
+  m.setSeg(1, 0x08, 0x209b);
+  for (const s of [0, 2, 3, 4, 5]) m.setSeg(s, 0x10, 0xc093);
+  m.set32('CPU_OFF_EXC_EXIT', 1);
+  m.x.cpu_update_mode(m.cpu);
+}
+
+/** Loads the PT_LOAD segments of an ELF64 executable at their physical = virtual addresses. */
+export function loadElf(m: TestMachine, elf: Uint8Array): bigint {
+  const dv = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
+  if (dv.getUint32(0, false) !== 0x7f454c46 || elf[4] !== 2) throw new Error('loadElf: not an ELF64 file');
+  const phoff = Number(dv.getBigUint64(32, true));
+  const phentsize = dv.getUint16(54, true);
+  const phnum = dv.getUint16(56, true);
+  for (let i = 0; i < phnum; i++) {
+    const p = phoff + i * phentsize;
+    if (dv.getUint32(p, true) !== 1) continue;
+    const off = Number(dv.getBigUint64(p + 8, true));
+    const vaddr = Number(dv.getBigUint64(p + 16, true));
+    const filesz = Number(dv.getBigUint64(p + 32, true));
+    const memsz = Number(dv.getBigUint64(p + 40, true));
+    const img = new Uint8Array(memsz);
+    img.set(elf.subarray(off, off + filesz));
+    m.writePhys(vaddr, img);
+  }
+  return dv.getBigUint64(24, true);
+}

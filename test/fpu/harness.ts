@@ -26,7 +26,7 @@ export async function loadFpu(): Promise<FpuExports> {
   const out = join(tempDir(), 'fpu.wasm');
   const asc = join(root, 'node_modules', '.bin', 'asc');
   execFileSync(asc, [join(root, 'core-wasm/test-entry/fpu.ts'), '-o', out, '--runtime', 'stub',
-    '-O3', '--noAssert', '--initialMemory', '1'], { cwd: root, stdio: 'pipe' });
+    '-O3', '--noAssert', '--initialMemory', '1', '--enable', 'simd'], { cwd: root, stdio: 'pipe' });
   const { instance } = await WebAssembly.instantiate(readFileSync(out), {
     env: { abort: (_m: number, _f: number, line: number) => { throw new Error(`abort at line ${line}`); } },
   });

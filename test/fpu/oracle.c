@@ -30,7 +30,7 @@ static int x87(const char *op, uint16_t cw, f80 a, f80 b) {
   C("fist16", "fists %[m]") C("fist32", "fistl %[m]") C("fist64", "fistpll %[m]")
   C("fisttp16", "fisttps %[m]") C("fisttp32", "fisttpl %[m]") C("fisttp64", "fisttpll %[m]")
   C("fst32", "fsts %[m]") C("fst64", "fstl %[m]") C("fld32", "flds %[m]") C("fld64", "fldl %[m]")
-  C("fbld", "fbld %[m]") C("fbstp", "fbstp %[m]")
+  C("fbld", "fbld %[m]") C("fild16", "filds %[m]") C("fild32", "fildl %[m]") C("fild64", "fildll %[m]") C("fbstp", "fbstp %[m]")
   C("f2xm1", "f2xm1") C("fyl2x", "fyl2x") C("fyl2xp1", "fyl2xp1") C("fpatan", "fpatan")
   C("fsin", "fsin") C("fcos", "fcos") C("fptan", "fptan") C("fsincos", "fsincos")
 #undef C
@@ -113,7 +113,7 @@ int main(void) {
     if (op[0] == 'f') {
       f80 a = { v[2], (uint16_t)v[1] }, b = { v[4], (uint16_t)v[3] };
       memset(mem, 0x5A, sizeof mem);
-      if (!strcmp(op, "fld32") || !strcmp(op, "fld64") || !strcmp(op, "fbld")) { memcpy(mem, &v[1], 8); memcpy(mem + 8, &v[2], 2); }
+      if (!strcmp(op, "fld32") || !strcmp(op, "fld64") || !strcmp(op, "fbld") || !strncmp(op, "fild", 4)) { memcpy(mem, &v[1], 8); memcpy(mem + 8, &v[2], 2); }
       if (!x87(op, (uint16_t)v[0], a, b)) { printf("error unknown-op %s\n", op); fflush(stdout); continue; }
       uint16_t fsw; f80 st0, st1; uint64_t m0; uint16_t m1;
       memcpy(&fsw, save + 4, 2); memcpy(&st0, save + 28, 10); memcpy(&st1, save + 38, 10);

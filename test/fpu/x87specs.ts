@@ -233,6 +233,21 @@ export const X87_SPECS: X87Spec[] = [
   cmp('fcom', 0), cmp('fucom', 1), cmp('ftst', 0, true),
   fist('fist16', 16, 0), fist('fist32', 32, 0), fist('fist64', 64, 0),
   fist('fisttp16', 16, 1), fist('fisttp32', 32, 1), fist('fisttp64', 64, 1),
+  ...[16, 32, 64].map((bits): X87Spec => ({
+    name: `fild${bits}`,
+    genA: (rng) => {
+      const v = BigInt.asUintN(bits, BigInt.asIntN(64, rng.u64()) >> BigInt(rng.int(64)));
+      return { se: Number(v & 0xFFFFn), sig: v };
+    },
+    line: (a, _b, fcw) => `fild${bits} ${hex(fcw)} ${hex(a.sig)} 0`,
+    run(fpu, a) {
+      writeOut(fpu, { se: a.se, sig: 0n });
+      const s = scratch(fpu);
+      fpu.f80_from_int(s.out, BigInt.asIntN(bits, a.sig));
+      return `${hex(readSw(fpu) & FLAGS_C1)} ${f80s(readOut(fpu))}`;
+    },
+    project: (o) => `${hex(o.fsw & FLAGS_C1)} ${f80s(o.st0)}`,
+  })),
   fst('fst32', 32), fst('fst64', 64), fld('fld32', 32), fld('fld64', 64),
   {
     name: 'fbld',

@@ -1,6 +1,6 @@
 // Tests for the newc cpio writer/reader (scripts/images/cpio.ts): round trip through
 // our reader and through GNU cpio, deterministic bytes, and clear refusals of bad input.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CpioArchive, readCpio } from '../../scripts/images/cpio.js';
 
@@ -45,6 +45,7 @@ describe('cpio newc writer', () => {
   });
 
   it('is read by GNU cpio with the same listing', () => {
+    if (spawnSync('cpio', ['--version']).error) throw new Error('GNU cpio is not installed: apt-get install cpio');
     const listing = execFileSync('cpio', ['-it', '--quiet'], { input: sample('forward').toBytes(), encoding: 'utf8' });
     expect(listing.trim().split('\n')).toEqual(readCpio(sample('forward').toBytes()).map((m) => m.path));
     const verbose = execFileSync('cpio', ['-itv', '--quiet'], { input: sample('forward').toBytes(), encoding: 'utf8' });

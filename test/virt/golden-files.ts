@@ -30,8 +30,7 @@ export const FILES: Record<string, string> = {
   'web-renamed.xml': domainXml('web-other', { uuid: 'a6c3a5b6-96cf-4c5a-b8f1-3c1a0d5e6f70' }),
   'vm1-dup.xml': domainXml('vm1', { uuid: '00000000-1111-2222-3333-444444444444' }),
   'transient.xml': domainXml('scratch', { uuid: 'b0b0b0b0-0000-4000-8000-000000000001' }),
-  'bad.xml': '<domain type="kvm"><name>broken</name><memory>nope</memory></domain>',
-  'notxml.xml': '<domain',
+  'bad.xml': '<pool type="dir"><name>oops</name></pool>',
   'restart.xml': domainXml('phoenix', { uuid: 'c0c0c0c0-0000-4000-8000-000000000002', onPoweroff: 'restart', onCrash: 'preserve' }),
   'noreboot.xml': domainXml('oneshot', { uuid: 'd0d0d0d0-0000-4000-8000-000000000003', onReboot: 'destroy', onCrash: 'restart' }),
   'disks.xml': domainXml('stor', {

@@ -81,6 +81,23 @@ describe('domain lifecycle', () => {
     expect([d2.state, d2.reason]).toEqual([DomainState.Shutoff, ShutoffReason.Destroyed]);
   });
 
+  it('a transient domain with on_poweroff=restart comes back; without it, it is gone', async () => {
+    const { env, conn } = await setup();
+    const t = await conn.domains.createXML(domainXml('t', { onPoweroff: 'restart' }));
+    env.hv.vm('t').guestPoweroff();
+    await settle();
+    expect(conn.domains.lookupByName('t')).toBe(t);
+    expect([t.state, t.id]).toEqual([DomainState.Running, 2]);
+    await conn.domains.lifecycle.shutdown(t);
+    await settle();
+    expect(t.state).toBe(DomainState.Running);
+    const u = await conn.domains.createXML(domainXml('u'));
+    env.hv.vm('u').guestPoweroff();
+    await settle();
+    expect(() => conn.domains.lookupByName('u')).toThrow("Domain not found: no domain with matching name 'u'");
+    expect(u.state).toBe(DomainState.Shutoff);
+  });
+
   it('a failed start leaves the domain shut off, its id unused and nothing plugged', async () => {
     const { env, conn } = await setup();
     const dom = await conn.domains.defineXML(domainXml('a'));
@@ -126,6 +143,10 @@ describe('domain lifecycle', () => {
       interfaces: `<interface type='network'><mac address='52:54:00:00:00:03'/><source network='n'/></interface>`,
     }));
     expect(c.def.devices.interfaces[0].target).toBe('vnet0');
+    const d = await conn.domains.createXML(domainXml('d', {
+      interfaces: `<interface type='network'><mac address='52:54:00:00:00:04'/><source network='n'/><target dev='mytap'/></interface>`,
+    }));
+    expect(d.def.devices.interfaces[0].target).toBe('mytap');
   });
 
   it('a definition changed while running takes effect at the next start', async () => {
@@ -170,5 +191,27 @@ describe('volumes through the block layer', () => {
     const after: Uint8Array[] = [];
     for await (const c of conn.volumes.download(vol, 4096, 10)) after.push(c);
     expect([...after[0]]).toEqual(new Array(10).fill(0));
+  });
+});
+
+describe('networks run by the hypervisor', () => {
+  it('tells the hypervisor when a network starts and stops, and lists its DHCP server\'s leases', async () => {
+    const env = makeEnv();
+    const calls: string[] = [];
+    Object.assign(env.hv, {
+      networkStarted: (def: { name: string }) => calls.push(`start ${def.name}`),
+      networkStopped: (name: string) => calls.push(`stop ${name}`),
+      networkLeases: (name: string) => (name === 'n'
+        ? [{ mac: '52:54:00:00:00:09', ip: '10.1.0.9', hostname: 'g', clientId: null, expiry: 2_000_000_000 }] : undefined),
+    });
+    const conn = await env.open();
+    const net = await conn.networks.defineXML(`<network><name>n</name><ip address='10.1.0.1' prefix='24'><dhcp><range start='10.1.0.2' end='10.1.0.9'/></dhcp></ip></network>`);
+    await conn.networks.start(net);
+    expect(conn.networks.dhcpLeases(net)).toEqual([{
+      iface: 'virbr0', expiryTime: 2_000_000_000, type: 'ipv4', mac: '52:54:00:00:00:09', ipaddr: '10.1.0.9', prefix: 24,
+      hostname: 'g', clientid: undefined,
+    }]);
+    await conn.networks.destroy(net);
+    expect(calls).toEqual(['start n', 'stop n']);
   });
 });

@@ -129,3 +129,20 @@ describe('two tabs at once', () => {
     await twoTabs(() => IdbStateStore.open('two-tabs'));
   });
 });
+
+describe('one uuid, two names in two tabs', () => {
+  it('refuses the second name with libvirt\'s "already defined with uuid"', async () => {
+    const store = await IdbStateStore.open('uuid-clash');
+    const blocks = new MemoryStoreProvider();
+    const a = makeEnv(store, blocks);
+    const b = makeEnv(await IdbStateStore.open('uuid-clash'), blocks);
+    const ca = await a.open();
+    const cb = await b.open();
+    await ca.domains.defineXML(domainXml('first', { uuid: '44444444-0000-4000-8000-000000000004' }));
+    await expect(cb.domains.defineXML(domainXml('second', { uuid: '44444444-0000-4000-8000-000000000004' })))
+      .rejects.toThrow("operation failed: domain 'first' is already defined with uuid 44444444-0000-4000-8000-000000000004");
+    expect((await store.list('domain')).map((r) => r.name)).toEqual(['first']);
+    await ca.close();
+    await cb.close();
+  });
+});

@@ -14,14 +14,21 @@
 //   plus a PREFIX (in issue order) of the writes after it. qcow2 relies on this
 //   to keep its metadata consistent (data before L2 before L1; refcount before
 //   reference). Node files give it for process kills (the page cache keeps every
-//   completed pwrite); the IndexedDB store gives it by committing its dirty
-//   chunks in whole, ordered transactions.
+//   completed pwrite) and, with qcow2's flush barriers, for power loss; the
+//   IndexedDB store gives it by committing its dirty chunks in whole, ordered
+//   transactions (crashOrdered).
 // - A read-only store rejects write/truncate/discard with EROFS.
 
 export interface ByteStore {
   /** The name it was opened under (provider-relative). */
   readonly name: string;
   readonly readOnly: boolean;
+  /**
+   * True if even a power loss leaves a prefix of the writes (IndexedDB's
+   * ordered transactions, memory). Absent/false (files): only flush() orders
+   * writes against a power loss, so qcow2 puts flush barriers where order matters.
+   */
+  readonly crashOrdered?: boolean;
   read(offset: number, length: number): Promise<Uint8Array>;
   write(offset: number, data: Uint8Array): Promise<void>;
   /** Logical size in bytes. */
@@ -55,6 +62,12 @@ export interface StoreProvider {
   /** Every store name, sorted. */
   list(): Promise<string[]>;
   exists(name: string): Promise<boolean>;
+  /**
+   * The store name that a reference written inside store `from` (a qcow2
+   * backing file name) designates. Relative references are relative to the
+   * directory of `from`, as QEMU does; EINVAL if it points outside the provider.
+   */
+  resolve(from: string, ref: string): string;
 }
 
 /**

@@ -15,6 +15,12 @@ describe('XML corpus round trip', () => {
     }
   });
 
+  it('a document as libvirt itself prints it comes back unchanged', () => {
+    const f = 'domain-libvirt-dump.xml';
+    const text = readFileSync(join(CORPUS_DIR, f), 'utf8');
+    expect(normalise(f, text)).toBe(text);
+  });
+
   for (const f of files) {
     it(`${f} normalises to ${f.replace(/\.xml$/, '.out.xml')}`, () => {
       const out = normalise(f, readFileSync(join(CORPUS_DIR, f), 'utf8'));

@@ -53,6 +53,15 @@ describe('domain defaults', () => {
   });
 });
 
+describe('clock', () => {
+  it('turns a numeric utc/localtime adjustment into offset variable, as libvirt does', () => {
+    const d = parseDomainXML(`<domain><name>c</name><memory>1024</memory><clock offset='localtime' adjustment='3600'/></domain>`);
+    expect(formatDomainXML(d, { inactive: true })).toContain(`<clock offset='variable' adjustment='3600' basis='localtime'/>`);
+    const r = parseDomainXML(`<domain><name>c</name><memory>1024</memory><clock offset='utc' adjustment='reset'/></domain>`);
+    expect(r.clock).toEqual({ offset: 'utc', adjustment: 'reset', timers: [] });
+  });
+});
+
 describe('accepted but uninterpreted elements', () => {
   it('keeps input, graphics, video, audio and unknown elements verbatim, at libvirt positions', () => {
     const d = parseDomainXML(`<domain><name>v</name><memory>1024</memory>
@@ -116,6 +125,16 @@ describe('live and inactive formatting', () => {
     expect(inactive).not.toContain(`id='7'`);
     expect(inactive).not.toContain('vnet0');
     expect(inactive).not.toContain('tty=');
+  });
+
+  it('keeps a user-chosen interface target name, drops generated vnetN ones', () => {
+    const xml = `<domain><name>t</name><memory>1024</memory><devices>
+      <interface type='bridge'><mac address='52:54:00:00:00:01'/><source bridge='br0'/><target dev='mytap0'/></interface>
+      <interface type='bridge'><mac address='52:54:00:00:00:02'/><source bridge='br0'/><target dev='vnet3'/></interface>
+      </devices></domain>`;
+    const out = formatDomainXML(parseDomainXML(xml), { inactive: true });
+    expect(out).toContain(`<target dev='mytap0'/>`);
+    expect(out).not.toContain('vnet3');
   });
 
   it('copyDomainDef gives an equal, independent definition', () => {

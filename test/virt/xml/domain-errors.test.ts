@@ -46,6 +46,13 @@ describe('domain validation rules', () => {
       'unsupported configuration: maxvcpus must not be less than current vcpus (4 < 2)');
   });
 
+  it('<vcpus> entries: id out of range, missing enabled state', () => {
+    expectVirError(() => parseDomainXML(dom(`<vcpu>2</vcpu><vcpus><vcpu id='2' enabled='yes'/></vcpus>`)), 'VIR_ERR_XML_ERROR',
+      "XML error: vcpu id '2' is out of range of maximum vcpu count");
+    expectVirError(() => parseDomainXML(dom(`<vcpu>2</vcpu><vcpus><vcpu id='1'/></vcpus>`)), 'VIR_ERR_XML_ERROR',
+      'XML error: missing vcpu enabled state');
+  });
+
   it('vcpu count that is not a number', () => {
     expectVirError(() => parseDomainXML(dom(`<vcpu>two</vcpu>`)), 'VIR_ERR_XML_ERROR',
       'XML error: maximum vcpus count must be an integer');
@@ -91,8 +98,14 @@ describe('domain validation rules', () => {
   it('the same boot order on two devices', () => {
     const d = disk(`<source file='/a.img'/><target dev='vda'/><boot order='1'/>`) +
       `<interface type='user'><boot order='1'/></interface>`;
-    expectVirError(() => parseDomainXML(dom('', d)), 'VIR_ERR_XML_ERROR',
-      "XML error: boot order '1' used for more than one device");
+    expectVirError(() => parseDomainXML(dom('', d)), 'VIR_ERR_CONFIG_UNSUPPORTED',
+      "unsupported configuration: boot order '1' used for more than one device");
+  });
+
+  it('a boot order that is not a positive integer', () => {
+    const d = disk(`<source file='/a.img'/><target dev='vda'/><boot order='0'/>`);
+    expectVirError(() => parseDomainXML(dom('', d)), 'VIR_ERR_INTERNAL_ERROR',
+      "internal error: incorrect boot order '0', expecting positive integer");
   });
 
   it('unknown boot device', () => {
@@ -121,8 +134,9 @@ describe('domain validation rules', () => {
 
   it("unknown enum value: disk device='floppyx'", () => {
     const d = disk(`<source file='/a.img'/><target dev='fda'/>`, `type='file' device='floppyx'`);
-    expectVirError(() => parseDomainXML(dom('', d)), 'VIR_ERR_XML_ERROR',
+    const err = expectVirError(() => parseDomainXML(dom('', d)), 'VIR_ERR_XML_ERROR',
       "XML error: Invalid value for attribute 'device' in element 'disk': 'floppyx'.");
+    expect([err.line, err.column]).toEqual([6, 1]);
   });
 
   it('unknown enum values elsewhere (disk bus, clock offset, vcpu placement)', () => {
@@ -136,14 +150,14 @@ describe('domain validation rules', () => {
   });
 
   it('unknown lifecycle action', () => {
-    expectVirError(() => parseDomainXML(dom('<on_reboot>coredump-restart</on_reboot>')), 'VIR_ERR_INTERNAL_ERROR',
-      'internal error: unknown on_reboot action: coredump-restart');
+    expectVirError(() => parseDomainXML(dom('<on_reboot>coredump-restart</on_reboot>')), 'VIR_ERR_CONFIG_UNSUPPORTED',
+      'unsupported configuration: unknown on_reboot action: coredump-restart');
   });
 
   it('unknown disk driver format, and a known but unimplemented one', () => {
     const d = (t: string) => disk(`<driver name='qemu' type='${t}'/><source file='/a.img'/><target dev='vda'/>`);
-    expectVirError(() => parseDomainXML(dom('', d('qcow3'))), 'VIR_ERR_INTERNAL_ERROR',
-      "internal error: unknown driver format value 'qcow3'");
+    expectVirError(() => parseDomainXML(dom('', d('qcow3'))), 'VIR_ERR_CONFIG_UNSUPPORTED',
+      "unsupported configuration: unknown driver format value 'qcow3'");
     expectVirError(() => parseDomainXML(dom('', d('vmdk'))), 'VIR_ERR_CONFIG_UNSUPPORTED',
       "unsupported configuration: disk format 'vmdk' is not supported by the wasmvirt driver");
   });
@@ -153,6 +167,12 @@ describe('domain validation rules', () => {
       'missing target information for device /a.img');
     expectVirError(() => parseDomainXML(dom('', disk(`<target dev='vda'/>`))), 'VIR_ERR_NO_SOURCE',
       'missing source information for device vda');
+  });
+
+  it('volume source with a pool but no volume', () => {
+    const d = disk(`<source pool='default'/><target dev='vda'/>`, `type='volume' device='disk'`);
+    expectVirError(() => parseDomainXML(dom('', d)), 'VIR_ERR_XML_ERROR',
+      "XML error: 'pool' and 'volume' must be specified together for 'pool' type source");
   });
 
   it('two disks with the same target', () => {
@@ -168,9 +188,9 @@ describe('domain validation rules', () => {
 
   it('interface errors: bad MAC, multicast MAC, missing source network', () => {
     expectVirError(() => parseDomainXML(dom('', `<interface type='user'><mac address='52:54:00:zz:00:01'/></interface>`)),
-      'VIR_ERR_INVALID_ARG', "invalid argument: unable to parse mac address '52:54:00:zz:00:01'");
+      'VIR_ERR_XML_ERROR', "XML error: unable to parse mac address '52:54:00:zz:00:01'");
     expectVirError(() => parseDomainXML(dom('', `<interface type='user'><mac address='01:00:5e:00:00:01'/></interface>`)),
-      'VIR_ERR_INVALID_ARG', "invalid argument: expected unicast mac address, found multicast '01:00:5e:00:00:01'");
+      'VIR_ERR_XML_ERROR', "XML error: expected unicast mac address, found multicast '01:00:5e:00:00:01'");
     expectVirError(() => parseDomainXML(dom('', `<interface type='network'/>`)), 'VIR_ERR_INTERNAL_ERROR',
       "internal error: No <source> 'network' attribute specified with <interface type='network'/>");
     expectVirError(() => parseDomainXML(dom('', `<interface type='bridge'><source/></interface>`)), 'VIR_ERR_INTERNAL_ERROR',
@@ -180,6 +200,11 @@ describe('domain validation rules', () => {
   it('missing required attribute', () => {
     expectVirError(() => parseDomainXML(dom('', `<memballoon/>`)), 'VIR_ERR_XML_ERROR',
       "XML error: Missing required attribute 'model' in element 'memballoon'");
+  });
+
+  it('rng without exactly one backend', () => {
+    expectVirError(() => parseDomainXML(dom('', `<rng model='virtio'/>`)), 'VIR_ERR_XML_ERROR',
+      'XML error: only one RNG backend is supported');
   });
 
   it('file character device without a path', () => {
@@ -228,6 +253,7 @@ describe('unsupported elements are refused, naming the element and its line', ()
       const err = expectVirError(() => parseDomainXML(dom(extra, devices)), 'VIR_ERR_CONFIG_UNSUPPORTED',
         `unsupported configuration: element <${name}> at line ${line} is not supported by the wasmvirt driver`);
       expect(err.domain).toBe('VIR_FROM_DOMAIN');
+      expect(err.line).toBe(line);
     });
   }
 
@@ -247,7 +273,8 @@ describe('unsupported elements are refused, naming the element and its line', ()
       'VIR_ERR_CONFIG_UNSUPPORTED', "unsupported configuration: domain type 'xen' is not supported by the wasmvirt driver");
     expectVirError(() => parseDomainXML(dom(`<os><type arch='aarch64'>hvm</type></os>`)), 'VIR_ERR_CONFIG_UNSUPPORTED',
       "unsupported configuration: No guest options available for arch 'aarch64'");
-    expectVirError(() => parseDomainXML(dom(`<os><type>plan9</type></os>`)), 'VIR_ERR_OS_TYPE', 'unknown OS type plan9');
+    expectVirError(() => parseDomainXML(dom(`<os><type>plan9</type></os>`)), 'VIR_ERR_CONFIG_UNSUPPORTED',
+      "unsupported configuration: unknown OS type 'plan9'");
   });
 });
 

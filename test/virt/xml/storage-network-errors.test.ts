@@ -12,23 +12,23 @@ const net = (inner: string) => `<network>${inner}</network>`;
 describe('storage pool XML errors', () => {
   it('missing type', () => {
     expectVirError(() => parseStoragePoolXML(pool('<name>p</name>', '')), 'VIR_ERR_XML_ERROR',
-      'XML error: storage pool missing type attribute');
+      "XML error: Missing required attribute 'type' in element 'pool'");
   });
   it('unknown type, and a libvirt type wasmvirt lacks', () => {
-    expectVirError(() => parseStoragePoolXML(pool('<name>p</name>', `type='dirx'`)), 'VIR_ERR_INTERNAL_ERROR',
-      'internal error: unknown storage pool type dirx');
+    expectVirError(() => parseStoragePoolXML(pool('<name>p</name>', `type='dirx'`)), 'VIR_ERR_XML_ERROR',
+      "XML error: Invalid value for attribute 'type' in element 'pool': 'dirx'.");
     expectVirError(() => parseStoragePoolXML(pool('<name>p</name>', `type='logical'`)), 'VIR_ERR_CONFIG_UNSUPPORTED',
       "unsupported configuration: storage pool type 'logical' is not supported by the wasmvirt driver");
   });
   it('missing name, name with a slash', () => {
-    expectVirError(() => parseStoragePoolXML(pool('<target><path>/p</path></target>')), 'VIR_ERR_NO_NAME',
-      'missing name information');
+    expectVirError(() => parseStoragePoolXML(pool('<target><path>/p</path></target>')), 'VIR_ERR_XML_ERROR',
+      'XML error: missing pool source name element');
     expectVirError(() => parseStoragePoolXML(pool('<name>a/b</name><target><path>/p</path></target>')), 'VIR_ERR_XML_ERROR',
       "XML error: name a/b cannot contain '/'");
   });
   it('malformed uuid', () => {
     expectVirError(() => parseStoragePoolXML(pool('<name>p</name><uuid>zz</uuid><target><path>/p</path></target>')),
-      'VIR_ERR_INTERNAL_ERROR', 'internal error: malformed uuid element');
+      'VIR_ERR_XML_ERROR', 'XML error: malformed uuid element');
   });
   it('missing target path', () => {
     expectVirError(() => parseStoragePoolXML(pool('<name>p</name>')), 'VIR_ERR_XML_ERROR',
@@ -52,7 +52,8 @@ describe('storage pool XML errors', () => {
 
 describe('storage volume XML errors', () => {
   it('missing name', () => {
-    expectVirError(() => parseStorageVolXML(vol('<capacity>1</capacity>')), 'VIR_ERR_NO_NAME', 'missing name information');
+    expectVirError(() => parseStorageVolXML(vol('<capacity>1</capacity>')), 'VIR_ERR_XML_ERROR',
+      'XML error: missing volume name element');
   });
   it('missing capacity', () => {
     expectVirError(() => parseStorageVolXML(vol('<name>v</name>')), 'VIR_ERR_XML_ERROR', 'XML error: missing capacity element');
@@ -65,19 +66,25 @@ describe('storage volume XML errors', () => {
   });
   it('unknown and unsupported formats', () => {
     expectVirError(() => parseStorageVolXML(vol(`<name>v</name><capacity>1</capacity><target><format type='qcow9'/></target>`)),
-      'VIR_ERR_INTERNAL_ERROR', 'internal error: unknown volume format type qcow9');
+      'VIR_ERR_CONFIG_UNSUPPORTED', 'unsupported configuration: unknown volume format type qcow9');
+    expectVirError(() => parseStorageVolXML(vol(`<name>v</name><capacity>1</capacity><allocation>x</allocation>`)),
+      'VIR_ERR_XML_ERROR', 'XML error: malformed capacity element');
     expectVirError(() => parseStorageVolXML(vol(`<name>v</name><capacity>1</capacity><target><format type='vmdk'/></target>`)),
       'VIR_ERR_CONFIG_UNSUPPORTED', "unsupported configuration: volume format 'vmdk' is not supported by the wasmvirt driver");
+  });
+  it('unknown qcow2 feature', () => {
+    const x = vol(`<name>v</name><capacity>1</capacity><target><format type='qcow2'/><features><zstd/></features></target>`);
+    expectVirError(() => parseStorageVolXML(x), 'VIR_ERR_CONFIG_UNSUPPORTED', 'unsupported configuration: unsupported feature zstd');
   });
   it('lazy_refcounts with compat 0.10', () => {
     const x = vol(`<name>v</name><capacity>1</capacity><target><format type='qcow2'/><compat>0.10</compat><features><lazy_refcounts/></features></target>`);
     expectVirError(() => parseStorageVolXML(x), 'VIR_ERR_CONFIG_UNSUPPORTED',
       'unsupported configuration: lazy_refcounts not supported with compat level 0.10');
   });
-  it('a backing store without a capacity takes qcow2 and needs a path', () => {
+  it('a backing store makes capacity optional and needs a path; the format defaults to raw', () => {
     const def = parseStorageVolXML(vol('<name>v</name><backingStore><path>/base.img</path></backingStore>'));
-    expect(def.target.format).toBe('qcow2');
-    expect(def.target.compat).toBe('1.1');
+    expect(def.target.format).toBe('raw');
+    expect(def.backingStore).toEqual({ path: '/base.img', format: undefined });
     expectVirError(() => parseStorageVolXML(vol('<name>v</name><backingStore/>')), 'VIR_ERR_XML_ERROR',
       'XML error: missing backing store path');
   });
@@ -143,6 +150,11 @@ describe('network XML errors', () => {
     expect(def.bridge).toEqual({ name: 'virbr2', stp: 'on', delay: 0 });
     expect(def.mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
     expect(def.forward).toBeUndefined();
+  });
+  it('shows the live connection count unless formatting --inactive', () => {
+    const def = { ...parseNetworkXML(net('<name>n</name><bridge name="virbr9"/>')), connections: 2 };
+    expect(formatNetworkXML(def).startsWith(`<network connections='2'>\n  <name>n</name>`)).toBe(true);
+    expect(formatNetworkXML(def, { inactive: true }).startsWith('<network>\n')).toBe(true);
   });
   it('duplicate network uuid', () => {
     const def = parseNetworkXML(net('<name>n</name><uuid>00000000-0000-0000-0000-000000000007</uuid>'));

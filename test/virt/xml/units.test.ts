@@ -88,6 +88,6 @@ describe('domain memory units', () => {
   });
 
   it('refuses memory that is not a number', () => {
-    expect(() => dom(`<memory>lots</memory>`)).toThrow('XML error: could not parse element ./memory[1]');
+    expect(() => dom(`<memory>lots</memory>`)).toThrow("XML error: Invalid value 'lots' for element or attribute './memory[1]'");
   });
 });

@@ -105,6 +105,17 @@ describe('qemu-img variants', () => {
     expect(qemuImg(['compare', '-q', at('cb-over.qcow2'), at('cb-full2.raw')], { allowFail: true }).code).toBe(0);
   });
 
+  it('an absolute backing path inside the pool directory resolves; one outside is refused', async () => {
+    makeRaw('abs-base.raw', MiB, 41);
+    qemuImg(['create', '-q', '-f', 'qcow2', '-b', at('abs-base.raw'), '-F', 'raw', at('abs-over.qcow2')]);
+    const dev = await openImage(provider, 'abs-over.qcow2', { readOnly: true });
+    expectBytes(await dev.read(0, MiB), readFileSync(at('abs-base.raw')), 'absolute backing');
+    await dev.close();
+    expect((await imageInfo(provider, 'abs-over.qcow2')).fullBackingFilename).toBe('abs-base.raw');
+    qemuImg(['create', '-q', '-f', 'qcow2', '-b', '/etc/hostname', '-F', 'raw', '-u', at('evil.qcow2'), '1M']);
+    await expect(openImage(provider, 'evil.qcow2', { readOnly: true })).rejects.toThrow(/outside/);
+  });
+
   it('preallocation=metadata, refcount_bits=1 and 64, lazy_refcounts=on: read, write, check', async () => {
     for (const opts of ['preallocation=metadata', 'refcount_bits=1', 'refcount_bits=64', 'lazy_refcounts=on']) {
       const name = `var-${opts.replace(/[=_]/g, '-')}.qcow2`;

@@ -7,7 +7,7 @@ import { NodeStoreProvider } from '../../../src/vmm/block/store-node.js';
 import { IdbStoreProvider } from '../../../src/vmm/block/store-idb.js';
 import type { StoreProvider } from '../../../src/vmm/block/store.js';
 import { resolveStoreName } from '../../../src/vmm/block/store.js';
-import { pattern, tempDir } from './helpers.js';
+import { expectBytes, pattern, tempDir } from './helpers.js';
 
 const tmp = tempDir('store');
 afterAll(() => tmp.cleanup());
@@ -124,13 +124,13 @@ describe('IndexedDB store specifics', () => {
     const p1 = new IdbStoreProvider('idb-persist', { chunkSize: C, dirtyLimit: 2 * C });
     const s = await p1.open('disk', { create: true });
     for (let i = 0; i < 8; i++) await s.write(i * C + 17, pattern(C, 10 + i));
-    await s.flush();
-    await s.close();
+    await s.flush(); // no close: a flush alone makes it durable (a reload opens a new provider)
     const p2 = new IdbStoreProvider('idb-persist');
     const r = await p2.open('disk', { readOnly: true });
     for (let i = 0; i < 8; i++) expect(await r.read(i * C + 17, C)).toEqual(pattern(C, 10 + i));
     expect(await r.allocated()).toBe(9 * C);
     await r.close();
+    await s.close();
   });
 
   it('drops chunks that become all zeros', async () => {
@@ -143,6 +143,47 @@ describe('IndexedDB store specifics', () => {
     await s.flush();
     expect(await s.allocated()).toBe(0);
     await s.close();
+  });
+});
+
+describe('IndexedDB store memory bound', () => {
+  it('streams a large image through a bounded amount of memory', async () => {
+    const C = 16384;
+    const p = new IdbStoreProvider('idb-bound', { chunkSize: C, dirtyLimit: 4 * C, cacheChunks: 2 });
+    const s = await p.open('big', { create: true });
+    const store = s as unknown as { residentBytes: number };
+    let peak = 0;
+    for (let i = 0; i < 64; i++) {
+      await s.write(i * C, pattern(C, i));
+      peak = Math.max(peak, store.residentBytes);
+    }
+    await s.flush();
+    for (let i = 0; i < 64; i++) {
+      expect((await s.read(i * C, C))[5]).toBe(pattern(C, i)[5]);
+      peak = Math.max(peak, store.residentBytes);
+    }
+    expect(await s.allocated()).toBe(64 * C);
+    expect(peak).toBeLessThanOrEqual(6 * C); // dirty limit + clean cache, not 64 chunks
+    await s.close();
+  });
+
+  it('carries a qcow2 image with a backing file', async () => {
+    const { createImage, openImage } = await import('../../../src/vmm/block/images.js');
+    const p = new IdbStoreProvider('idb-qcow2', { chunkSize: 65536 });
+    await createImage(p, 'base.qcow2', { format: 'qcow2', capacity: 1 << 20, clusterSize: 4096 });
+    const b = await openImage(p, 'base.qcow2');
+    await b.write(0, pattern(1 << 20, 1));
+    await b.close();
+    await createImage(p, 'vm.qcow2', { format: 'qcow2', backing: { name: 'base.qcow2', format: 'qcow2' }, clusterSize: 4096 });
+    const d = await openImage(p, 'vm.qcow2');
+    await d.write(5000, pattern(10_000, 2));
+    await d.flush();
+    const expected = pattern(1 << 20, 1);
+    expected.set(pattern(10_000, 2), 5000);
+    const again = await openImage(new IdbStoreProvider('idb-qcow2'), 'vm.qcow2', { readOnly: true });
+    expectBytes(await again.read(0, 1 << 20), expected);
+    await again.close();
+    await d.close();
   });
 });
 

@@ -25,17 +25,18 @@ function setup() {
   const ports = new PortBus();
   const mmio = new MmioBus();
   const irqs: string[] = [];
+  const cf9: number[] = [];
   const host = new PciHostBridge(ports, mmio, {
     setIrqLevel: (gsi, level) => irqs.push(`gsi${gsi}=${level ? 1 : 0}`),
     sendMsi: (a, d) => irqs.push(`msi ${a.toString(16)} ${d.toString(16)}`),
-  });
+  }, { read: () => 0x02, write: (_o, _s, v) => cf9.push(v) });
   host.plug(new I440fxHostBridge(), 0);
   host.plug(new Piix3IsaBridge(), 1);
   const dev = new TestDevice();
   host.plug(dev, 3);
   const rd = (dev: number, reg: number, size: 1 | 2 | 4) => { ports.write(0xcf8, 4, cfgAddr(dev, 0, reg)); return ports.read(0xcfc + (reg & 3), size); };
   const wr = (dev: number, reg: number, size: 1 | 2 | 4, v: number) => { ports.write(0xcf8, 4, cfgAddr(dev, 0, reg)); ports.write(0xcfc + (reg & 3), size, v); };
-  return { ports, mmio, host, dev, irqs, rd, wr };
+  return { ports, mmio, host, dev, irqs, rd, wr, cf9 };
 }
 
 describe('PCI configuration mechanism #1', () => {
@@ -52,6 +53,14 @@ describe('PCI configuration mechanism #1', () => {
     expect(rd(5, 0, 4)).toBe(0xffffffff); // empty slot
     ports.write(0xcf8, 4, 0x00000000); // enable bit clear
     expect(ports.read(0xcfc, 4)).toBe(0xffffffff);
+  });
+  it('sends byte accesses at 0xCF9 to the reset control register, dwords at 0xCF8 to CONFIG_ADDRESS', () => {
+    const { ports, cf9 } = setup();
+    ports.write(0xcf8, 4, 0x80000000);
+    ports.write(0xcf9, 1, 0x06);
+    expect(cf9).toEqual([0x06]);
+    expect(ports.read(0xcf9, 1)).toBe(0x02);
+    expect(ports.read(0xcf8, 4)).toBe(0x80000000);
   });
   it('keeps identity read-only and status error bits RW1C', () => {
     const { rd, wr, dev } = setup();

@@ -87,4 +87,10 @@ describe('VM end paths', () => {
     ports.write(0x604, 2, (5 << 10) | (1 << 13));
     expect(ends).toEqual([{ kind: 'poweroff' }]);
   });
+  it('wraps a 24-bit PM timer at 2^24', () => {
+    let t = 0;
+    const pm = new AcpiPm(() => {}, () => {}, () => t, 24);
+    t = (2 ** 24 + 100) * 1000 / PM_TIMER_HZ + 1e-6;
+    expect(pm.read(8, 4)).toBe(100);
+  });
 });
