@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const outputs = ['build/core.wasm', 'build/core.debug.wasm'].map((p) => join(root, p));
+const outputs = ['build/core.wasm'].map((p) => join(root, p));
 
 function newestSource(dir: string): number {
   let newest = 0;
