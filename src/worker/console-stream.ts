@@ -1,6 +1,7 @@
 // console-stream.ts — the host side of one VM console: guest output read from a ByteRing and fanned
 // out to listeners (xterm.js, the Node terminal, a log), input written to the other ring with the
-// VM worker's doorbell rung so an idle guest wakes for the keystroke.
+// VM's vCPU kicked so an idle guest wakes for the keystroke.
+// Invariant: the pump ends when the VM closes its side and the ring is drained (never spins).
 import type { ConsoleStream } from '../virt/hypervisor.js';
 import { ByteRing } from './byte-ring.js';
 import type { ConsoleSpec } from './vm-protocol.js';
@@ -58,7 +59,10 @@ export class HostConsole {
     while (!this.stopped) {
       await this.out.waitAsync(200);
       const bytes = this.out.read();
-      if (bytes.length === 0) continue;
+      if (bytes.length === 0) {
+        if (this.out.closed) break; // the VM is gone: waitAsync would return at once forever
+        continue;
+      }
       this.keep(bytes);
       for (const fn of [...this.listeners]) fn(bytes);
     }

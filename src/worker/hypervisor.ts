@@ -84,9 +84,10 @@ export class WorkerHypervisor implements Hypervisor {
   }
 
   private async launch(def: DomainDef, options: StartOptions, hooks: VmHooks, machine: MachineSpec, release: () => void): Promise<RunningVm> {
-    const doorbell = new SharedArrayBuffer(16);
     const heartbeat = new SharedArrayBuffer(16);
-    const ring = () => { const a = new Int32Array(doorbell); Atomics.add(a, 0, 1); Atomics.notify(a, 0); };
+    let vcpu = 0; // the vCPU's struct in the shared pool: kicking it wakes the worker (console input, calls)
+    const core = this.kvm.core;
+    const ring = () => { if (vcpu) core.vcpu_kick(vcpu); };
     const consoles = ['serial0', ...(machine.channels.length || def.devices.consoles?.some((c) => c.target?.type === 'virtio') ? ['console0'] : [])]
       .map((d) => new HostConsole(d, ring));
     const nics = options.interfaces.map((i) => {
@@ -98,21 +99,22 @@ export class WorkerHypervisor implements Hypervisor {
     const worker = this.platform.spawnVmWorker(def.name);
     const vm = new WorkerVm(worker, consoles, nics.flatMap((n) => (n.bridge ? [n.bridge] : [])), ring, release);
     const init: VmInit = {
-      attach: this.kvm.attachInfo(), machine, doorbell, heartbeat, paused: options.paused, noReboot: options.noReboot,
+      attach: this.kvm.attachInfo(), machine, heartbeat, paused: options.paused, noReboot: options.noReboot,
       consoles: consoles.map((c) => c.spec),
       nics: nics.flatMap((n) => (n.bridge ? [{ target: n.spec.target, mac: n.spec.mac, linkUp: n.spec.linkUp,
         tx: n.bridge.tx.buffer, rx: n.bridge.rx.buffer }] : [])),
     };
     const events: VmEvents = {
       stopped: (cause, detail) => { vm.cleanup(); hooks.stopped(cause, detail); },
-      reset: () => hooks.reset(),
+      reset: (newVcpu) => { vcpu = newVcpu; hooks.reset(); },
       log: (line) => console.debug(`[${def.name}] ${line}`),
     };
     void worker.died.then((reason) => {
       if (vm.cleanup()) hooks.stopped('crash', `VM worker died: ${reason}`);
     });
     try {
-      await worker.control.start(init, Comlink.proxy(events));
+      const died = worker.died.then((reason) => { throw new Error(`the VM worker died while starting: ${reason}`); });
+      vcpu = (await Promise.race([worker.control.start(init, Comlink.proxy(events)), died])).vcpu;
     } catch (e) {
       vm.cleanup();
       throw e;

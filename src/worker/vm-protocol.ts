@@ -1,7 +1,8 @@
 // vm-protocol.ts — what the host side (the libvirt twin, on the page or in the Node CLI) and a VM
 // worker (the QEMU twin: machine model + vCPU) say to each other. Control calls go through comlink;
-// bulk bytes (console, NIC frames) go through SharedArrayBuffer rings named here; the doorbell wakes
-// a worker parked in Atomics.wait (idle guest) so it answers control calls at once.
+// bulk bytes (console, NIC frames) go through SharedArrayBuffer rings named here. The host wakes a
+// worker parked in Atomics.wait (idle guest) by kicking its vCPU (vcpu_kick on the shared pool), so
+// it answers control calls and console input at once.
 // Everything in VmInit is structured-cloneable.
 import type { KvmAttachInfo } from '../vmm/kvm/index.js';
 import type { DiskIoTune } from '../virt/conf/domain/types.js';
@@ -66,8 +67,6 @@ export interface VmInit {
   machine: MachineSpec;
   consoles: ConsoleSpec[];
   nics: NicSpec[];
-  /** Int32Array over it: [0] doorbell counter (host increments + notifies) */
-  doorbell: SharedArrayBuffer;
   /** Int32Array over it: [0] heartbeat, bumped by the worker after every run slice and every idle wake */
   heartbeat: SharedArrayBuffer;
   paused: boolean;
@@ -77,7 +76,8 @@ export interface VmInit {
 /** The worker's calls back to the host (a comlink proxy). */
 export interface VmEvents {
   stopped(cause: StopCause, detail?: string): void;
-  reset(): void;
+  /** The machine reset in place; its new vCPU struct is at `vcpu` in the pool. */
+  reset(vcpu: number): void;
   log(line: string): void;
 }
 
@@ -86,7 +86,8 @@ export interface VmEvents {
  * through rings instead), plus start and the NIC link switch.
  */
 export interface VmControl extends Omit<RunningVm, 'openConsole'> {
-  start(init: VmInit, events: VmEvents): Promise<void>;
+  /** Builds and starts the machine; resolves with the vCPU's pointer in the pool (for kicks). */
+  start(init: VmInit, events: VmEvents): Promise<{ vcpu: number }>;
   setLink(target: string, up: boolean): Promise<void>;
 }
 

@@ -77,3 +77,30 @@ describe('FrameRing', () => {
     expect(r.drain()).toEqual([Uint8Array.of(9, 9)]);
   });
 });
+
+describe('HostConsole', () => {
+  it('replays the backlog to a late listener and stops pumping once the VM closes its side', async () => {
+    const { HostConsole } = await import('../../src/worker/console-stream.js');
+    const { ByteRing } = await import('../../src/worker/byte-ring.js');
+    let kicks = 0;
+    const c = new HostConsole('serial0', () => kicks++);
+    const guestOut = new ByteRing(c.spec.out);
+    const guestIn = new ByteRing(c.spec.in);
+    guestOut.write(new TextEncoder().encode('boot log\n'));
+    await new Promise((r) => setTimeout(r, 50));
+    const seen: string[] = [];
+    const s = c.open();
+    s.onData((b) => seen.push(new TextDecoder().decode(b)));
+    expect(seen).toEqual(['boot log\n']);
+    s.write(new TextEncoder().encode('ls\n'));
+    expect(new TextDecoder().decode(guestIn.read())).toBe('ls\n');
+    expect(kicks).toBe(1);
+    guestOut.write(new TextEncoder().encode('bye\n'));
+    guestOut.close();
+    // the event loop must stay free: a timer fires promptly after the close
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(seen.join('')).toBe('boot log\nbye\n');
+  });
+});
