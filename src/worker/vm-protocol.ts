@@ -100,12 +100,7 @@ export const IDLE_WAIT_MAX_MS = 250;
 export const CONSOLE_RING_BYTES = 256 * 1024;
 export const NIC_RING_BYTES = 1024 * 1024;
 
-/** How a VM worker reports an isa-debug-exit end in VmEvents.stopped's detail (QEMU: status (v<<1)|1). */
-export function debugExitDetail(value: number): string {
-  return `isa-debug-exit: guest wrote 0x${value.toString(16)}, exit status ${((value << 1) | 1) & 0xff}`;
-}
-
-/** The process exit status a debug-exit detail carries, or undefined for other ends. */
+/** The exit status in describeEndState()'s text for a debug-exit end (src/vmm/machine/end-state.ts), or undefined. */
 export function debugExitStatus(detail: string | undefined): number | undefined {
   const m = /^isa-debug-exit: .*exit status (\d+)$/.exec(detail ?? '');
   return m ? Number(m[1]) : undefined;
