@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { unmetFragmentLines } from '../../scripts/images/tiny-config.js';
-import { CONFIG_FRAGMENT, KERNEL_CONFIG, configBody } from '../../scripts/images/tiny-kernel.js';
+import { CONFIG_FRAGMENT, KERNEL_CONFIG, checkFixedPoint, configBody } from '../../scripts/images/tiny-kernel.js';
 
 describe('tiny kernel config', () => {
   it('holds every option of the fragment', () => {
@@ -19,6 +19,14 @@ describe('tiny kernel config', () => {
       '# CONFIG_IPV6 is not set  (got CONFIG_IPV6=y)',
       'CONFIG_PCI=y  (got not set)',
     ]);
+  });
+
+  it('refuses a committed config that olddefconfig would change', () => {
+    const committed = '# Compiler: gcc 12\nCONFIG_64BIT=y\n# CONFIG_SMP is not set\n';
+    expect(() => checkFixedPoint(committed, '# Compiler: gcc 13\nCONFIG_64BIT=y\n# CONFIG_SMP is not set\n')).not.toThrow();
+    expect(() => checkFixedPoint(committed, 'CONFIG_64BIT=y\nCONFIG_SMP=y\n')).toThrow(
+      /not what `make olddefconfig` keeps[\s\S]*- # CONFIG_SMP is not set[\s\S]*\+ CONFIG_SMP=y[\s\S]*npm run images:tiny-config/,
+    );
   });
 
   it('has the options the guests rely on', () => {

@@ -12,6 +12,7 @@ export type BlockErrorCode =
   | 'CORRUPT'       // image metadata inconsistent or truncated
   | 'UNSUPPORTED'   // image uses a feature this implementation refuses
   | 'CLOSED'        // operation on a closed store/device
+  | 'EBUSY'         // store already open for writing (QEMU's "Failed to get write lock")
   | 'EIO';          // underlying store failed
 
 export class BlockError extends Error {

@@ -12,9 +12,10 @@ export {
   createImage, openImage, imageInfo, resizeImage,
   type CreateImageOptions, type OpenImageOptions, type ImageInfo, type BackingSpec,
 } from './images.js';
+export { convertImage, type ConvertOptions } from './convert.js';
 export {
-  ThrottledDevice, ThrottleGroup, validateThrottleLimits,
-  type ThrottleLimits, type ThrottleClock,
+  ThrottledDevice, ThrottleGroup, ThrottleGroupRegistry, validateThrottleLimits,
+  type ThrottleLimits, type ThrottleClock, realClock,
 } from './throttle.js';
 // Node-only and browser-only providers are imported from their own modules so
 // that bundles do not pull in node:fs or IndexedDB:

@@ -17,7 +17,7 @@
 
 import { openDB, type IDBPDatabase } from 'idb';
 import { BlockError, checkRange } from './errors.js';
-import { isValidStoreName, resolveStoreName } from './store.js';
+import { isValidStoreName, resolveStoreName, WriterLocks } from './store.js';
 import type { ByteStore, StoreOpenOptions, StoreProvider } from './store.js';
 import { Mutex } from './qcow2/mutex.js';
 
@@ -38,6 +38,7 @@ const CHUNKS = 'chunks';
 
 export class IdbStoreProvider implements StoreProvider {
   private dbPromise: Promise<IDBPDatabase> | undefined;
+  private readonly writers = new WriterLocks();
   constructor(readonly dbName = 'wasmvirt-block', private readonly options: IdbStoreOptions = {}) {}
 
   get description(): string { return `idb:${this.dbName}`; }
@@ -54,6 +55,16 @@ export class IdbStoreProvider implements StoreProvider {
 
   async open(name: string, options: StoreOpenOptions = {}): Promise<ByteStore> {
     checkName(name);
+    const release = options.readOnly ? undefined : this.writers.acquire(name);
+    try {
+      return await this.openStore(name, options, release);
+    } catch (e) {
+      release?.();
+      throw e;
+    }
+  }
+
+  private async openStore(name: string, options: StoreOpenOptions, release?: () => void): Promise<ByteStore> {
     const db = await this.db();
     let meta = (await db.get(META, name)) as StoreMeta | undefined;
     if (meta && options.create && options.exclusive) throw new BlockError('EEXIST', `store ${name} already exists`);
@@ -64,7 +75,7 @@ export class IdbStoreProvider implements StoreProvider {
       await db.put(META, meta);
     }
     const keys = (await db.getAllKeys(CHUNKS, chunkRange(name))) as unknown as ChunkKey[];
-    return new IdbStore(db, meta, new Set(keys.map((k) => k[1])), options.readOnly ?? false, this.options);
+    return new IdbStore(db, meta, new Set(keys.map((k) => k[1])), options.readOnly ?? false, this.options, release);
   }
 
   async delete(name: string): Promise<void> {
@@ -126,7 +137,7 @@ class IdbStore implements ByteStore {
   private readonly mutex = new Mutex();
 
   constructor(private readonly db: IDBPDatabase, meta: StoreMeta, present: Set<number>,
-    readonly readOnly: boolean, private readonly options: IdbStoreOptions) {
+    readonly readOnly: boolean, private readonly options: IdbStoreOptions, private readonly release?: () => void) {
     this.name = meta.name;
     this.cs = meta.chunkSize;
     this.size_ = meta.size;
@@ -166,8 +177,8 @@ class IdbStore implements ByteStore {
         let chunk: Uint8Array;
         if (hi - lo === this.cs) chunk = data.slice(lo - offset, hi - offset);
         else {
-          const base = this.cached(idx);
-          chunk = base ? base.slice() : new Uint8Array(this.cs);
+          // In place: every in-memory chunk is ours alone (reads copy out; IDB put() clones).
+          chunk = this.cached(idx) ?? new Uint8Array(this.cs);
           chunk.set(data.subarray(lo - offset, hi - offset), lo - idx * this.cs);
         }
         this.setDirty(idx, chunk);
@@ -242,7 +253,11 @@ class IdbStore implements ByteStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (!this.readOnly) await this.mutex.run(() => this.commit('relaxed'));
+    try {
+      if (!this.readOnly) await this.mutex.run(() => this.commit('relaxed'));
+    } finally {
+      this.release?.();
+    }
   }
 
   private exists(idx: number): boolean {

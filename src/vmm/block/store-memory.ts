@@ -4,7 +4,7 @@
 // Invariant: a chunk that is absent reads as zeros; allocated() = chunks * 64 KiB.
 
 import { BlockError, checkRange } from './errors.js';
-import { isValidStoreName, resolveStoreName } from './store.js';
+import { isValidStoreName, resolveStoreName, WriterLocks } from './store.js';
 import type { ByteStore, StoreOpenOptions, StoreProvider } from './store.js';
 
 const CHUNK = 65536;
@@ -14,6 +14,7 @@ interface MemoryFile { size: number; chunks: Map<number, Uint8Array>; }
 export class MemoryStoreProvider implements StoreProvider {
   readonly description = 'memory';
   private readonly files = new Map<string, MemoryFile>();
+  private readonly writers = new WriterLocks();
 
   async open(name: string, options: StoreOpenOptions = {}): Promise<ByteStore> {
     checkName(name);
@@ -25,7 +26,8 @@ export class MemoryStoreProvider implements StoreProvider {
       file = { size: 0, chunks: new Map() };
       this.files.set(name, file);
     }
-    return new MemoryStore(name, file, options.readOnly ?? false);
+    const release = options.readOnly ? undefined : this.writers.acquire(name);
+    return new MemoryStore(name, file, options.readOnly ?? false, release);
   }
 
   async delete(name: string): Promise<void> {
@@ -45,7 +47,8 @@ function checkName(name: string): void {
 class MemoryStore implements ByteStore {
   readonly crashOrdered = true;
   private closed = false;
-  constructor(readonly name: string, private readonly file: MemoryFile, readonly readOnly: boolean) {}
+  constructor(readonly name: string, private readonly file: MemoryFile, readonly readOnly: boolean,
+    private readonly release?: () => void) {}
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     this.live('read');
@@ -94,7 +97,7 @@ class MemoryStore implements ByteStore {
     this.zeroRange(offset, Math.max(0, Math.min(length, this.file.size - offset)));
   }
 
-  async close(): Promise<void> { this.closed = true; }
+  async close(): Promise<void> { this.closed = true; this.release?.(); }
 
   private zeroRange(offset: number, length: number): void {
     for (let pos = offset; pos < offset + length;) {

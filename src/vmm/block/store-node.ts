@@ -15,11 +15,12 @@ import { execFile } from 'node:child_process';
 import { constants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { BlockError, checkRange } from './errors.js';
-import { isValidStoreName } from './store.js';
+import { isValidStoreName, WriterLocks } from './store.js';
 import type { ByteStore, StoreOpenOptions, StoreProvider } from './store.js';
 
 export class NodeStoreProvider implements StoreProvider {
   readonly root: string;
+  private readonly writers = new WriterLocks();
   constructor(root: string) { this.root = path.resolve(root); }
 
   get description(): string { return `dir:${this.root}`; }
@@ -37,10 +38,12 @@ export class NodeStoreProvider implements StoreProvider {
       flags |= constants.O_CREAT | (options.exclusive ? constants.O_EXCL : 0);
       await fsp.mkdir(path.dirname(file), { recursive: true });
     }
+    const release = readOnly ? undefined : this.writers.acquire(name);
     try {
       const fh = await fsp.open(file, flags, 0o644);
-      return new NodeFileStore(name, file, fh, readOnly);
+      return new NodeFileStore(name, file, fh, readOnly, release);
     } catch (e) {
+      release?.();
       throw fsError(e, `open ${name}`);
     }
   }
@@ -105,7 +108,7 @@ const PUNCH_MIN = 65536;
 class NodeFileStore implements ByteStore {
   private closed = false;
   constructor(readonly name: string, private readonly file: string, private readonly fh: fsp.FileHandle,
-    readonly readOnly: boolean) {}
+    readonly readOnly: boolean, private readonly release?: () => void) {}
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     this.live('read');
@@ -169,6 +172,7 @@ class NodeFileStore implements ByteStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.release?.();
     await this.fh.close();
   }
 

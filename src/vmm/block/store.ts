@@ -19,6 +19,8 @@
 //   transactions (crashOrdered).
 // - A read-only store rejects write/truncate/discard with EROFS.
 
+import { BlockError } from './errors.js';
+
 export interface ByteStore {
   /** The name it was opened under (provider-relative). */
   readonly name: string;
@@ -92,4 +94,25 @@ export function resolveStoreName(from: string, ref: string): string {
     else out.push(seg);
   }
   return out.join('/');
+}
+
+/**
+ * One writer per store name within a provider (QEMU takes a write lock on the
+ * image file): a second read-write open fails with EBUSY until the first closes.
+ * Readers are not blocked. Not a lock across processes.
+ */
+export class WriterLocks {
+  private readonly held = new Set<string>();
+
+  /** Takes the lock (EBUSY if held); returns its release function. */
+  acquire(name: string): () => void {
+    if (this.held.has(name)) {
+      throw new BlockError('EBUSY', `store ${name} is already open for writing (is a running VM using it?)`);
+    }
+    this.held.add(name);
+    let released = false;
+    return () => {
+      if (!released) { released = true; this.held.delete(name); }
+    };
+  }
 }

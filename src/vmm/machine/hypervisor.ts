@@ -26,9 +26,12 @@ export interface MachineVm {
   createVcpu(index?: number): MachineVcpu;
 }
 
-/** VMX access rights (flags in bits 12-15) -> the core's packed attribute (flags in bits 8-11). */
+/**
+ * The core keeps segment attributes in the VMX access-rights layout too (cpu/mode.ts: L = bit 13,
+ * D/B = bit 14), so BootCpuState attributes pass through unchanged.
+ */
 function coreAttr(vmx: number): number {
-  return (vmx & 0xff) | (((vmx >> 12) & 0xf) << 8);
+  return vmx & 0xf0ff;
 }
 
 function segment(s: SegmentState): Segment {

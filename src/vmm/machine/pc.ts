@@ -32,6 +32,8 @@ export interface PcMachineConfig {
   cmdline: string;
   /** 'auto' (fast path when possible, the default), 'pvh' or 'bzimage'. */
   bootPath?: BootPath;
+  /** bzImage path only: enter at the 32-bit entry even if the kernel has a 64-bit one. */
+  entry32?: boolean;
   /** ACPI tables and PM block (default true). */
   acpi?: boolean;
   /** COM1..COM4 backends. */
@@ -74,7 +76,13 @@ export class PcMachine {
       if (this.now() >= stopAt) return undefined;
       const exit = this.vcpu.run(budget);
       this.exits++;
-      this.dispatch(exit, opts);
+      try {
+        this.dispatch(exit, opts);
+      } catch (e) {
+        // A device model failed: the VM cannot go on consistently; end it with the cause.
+        this.end({ kind: 'crash', reason: `VMM error handling ${describeExit(exit)}: ${(e as Error).message}` });
+        break;
+      }
       opts.poll?.();
     }
     return this.endState;
@@ -121,19 +129,26 @@ export class PcMachine {
   }
 
   private halt(exit: Extract<VcpuExit, { reason: 'hlt' }>, opts: RunOptions): void {
+    if (!exit.interruptsEnabled) {
+      // HLT with IF=0: only NMI, SMI or INIT could resume it, and nothing in this machine sends
+      // them to vCPU 0 (Linux's halt path and crashed kernels end this way).
+      this.end({ kind: 'halted' });
+      return;
+    }
     this.pollTimers();
     const rtcDue = this.devices.rtc.nextDeadline();
     const waits = [opts.maxSleepMs ?? 100];
     if (exit.waitNs !== null) waits.push(exit.waitNs / 1e6);
     if (rtcDue !== undefined) waits.push(Math.max(0, rtcDue - this.wallClock()));
-    if (!exit.interruptsEnabled && exit.waitNs === null && rtcDue === undefined) {
-      // Nothing but an NMI or INIT could wake it; those do not exist in this machine.
-      this.end({ kind: 'halted' });
-      return;
-    }
     this.vcpu.waitForEvent(Math.min(...waits));
     this.pollTimers();
   }
+}
+
+function describeExit(e: VcpuExit): string {
+  if (e.reason === 'io') return `${e.direction === 'out' ? 'OUT to' : 'IN from'} port 0x${e.port.toString(16)}`;
+  if (e.reason === 'mmio') return `MMIO ${e.isWrite ? 'write' : 'read'} at 0x${e.address.toString(16)}`;
+  return `a ${e.reason} exit`;
 }
 
 /** Builds the machine: memory slots, devices, firmware tables, kernel, initial vCPU state. */
@@ -160,7 +175,7 @@ export async function createPcMachine(vm: MachineVm, cfg: PcMachineConfig): Prom
   vm.memory.write(0x400, buildBda(COM_PRESENT(cfg.serial)));
   vm.memory.write(EBDA_START, buildEbdaHeader());
   vm.memory.write(MPTABLE_AREA.base, buildMpTables({ vcpus: cfg.vcpus, pciInterrupts: devices.pciInterrupts }, MPTABLE_AREA.base));
-  const boot = await loadKernel({ mem: vm.memory, kernel: cfg.kernel, initrd: cfg.initrd, cmdline: cfg.cmdline, layout, e820, rsdp }, { bootPath: cfg.bootPath });
+  const boot = await loadKernel({ mem: vm.memory, kernel: cfg.kernel, initrd: cfg.initrd, cmdline: cfg.cmdline, layout, e820, rsdp }, { bootPath: cfg.bootPath, entry32: cfg.entry32 });
   const vcpu = vm.createVcpu(0);
   vcpu.setSregs(bootSregs(boot.entry));
   vcpu.setRegs(bootRegs(boot.entry));

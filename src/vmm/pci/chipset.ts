@@ -36,6 +36,7 @@ export class Piix3IsaBridge implements PciDevice {
 
   reset(): void {
     for (let o = 0x60; o < 0x64; o++) this.config.setU8(o, 0x80);
-    this.config.setU16(0x04, 0x0007);
+    this.config.setU16(0x04, 0x0007); // PCICMD default: I/O, memory, bus master
+    this.config.setU16(0x06, 0x0200); // PCISTS default: DEVSEL# medium timing
   }
 }

@@ -64,7 +64,11 @@ export class PciHostBridge {
     if (taken) throw new Error(`PCI ${formatPciAddress(address)} is already taken by ${taken.device.name}`);
     const s: Slot = { address, device, mapped: [], intx: false };
     this.slots.set(key, s);
-    device.config.onWrite = (off) => this.afterConfigWrite(s, off);
+    const own = device.config.onWrite; // keep a listener the device installed itself
+    device.config.onWrite = (off, size, value) => {
+      own?.(off, size, value);
+      this.afterConfigWrite(s, off);
+    };
     const pin = device.config.interruptPin;
     if (pin) device.config.setU8(PCI_INTERRUPT_LINE, intxGsi(slot, pin));
     device.attach?.(this.sinkFor(s));

@@ -15,7 +15,8 @@ export const PM1A_CNT_BLK = ACPI_PM_BASE + 4;   // 2 bytes
 export const PM_TMR_BLK = ACPI_PM_BASE + 8;     // 4 bytes
 export const ACPI_PM_LENGTH = 12;
 export const PM_TIMER_HZ = 3_579_545;
-export const SLP_TYP_S5 = 5;
+/** SLP_TYP of \_S5 in our DSDT; 0 as in QEMU's PIIX4 PM, so the same tables power off under both. */
+export const SLP_TYP_S5 = 0;
 export const SCI_IRQ = 9;
 
 const TMR_STS = 1 << 0, PWRBTN_STS = 1 << 8, WAK_STS = 1 << 15;

@@ -47,6 +47,7 @@ class PowerLossStore implements ByteStore {
     }
     for (const p of kept) await this.durable.write(p.offset, p.data);
     this.pending = [];
+    await this.durable.close(); // the process is gone: so is its write lock
     return kept.length;
   }
 }

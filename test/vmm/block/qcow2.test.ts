@@ -2,7 +2,7 @@
 // backing chains, leak repair, and refusal of corrupt or unsupported images.
 import { describe, expect, it } from 'vitest';
 import { BlockError } from '../../../src/vmm/block/errors.js';
-import { createImage, imageInfo, openImage } from '../../../src/vmm/block/images.js';
+import { createImage, imageInfo, openImage, resizeImage } from '../../../src/vmm/block/images.js';
 import { Qcow2Device } from '../../../src/vmm/block/qcow2/image.js';
 import { MemoryStoreProvider } from '../../../src/vmm/block/store-memory.js';
 import type { StoreProvider } from '../../../src/vmm/block/store.js';
@@ -139,6 +139,22 @@ describe('backing chains', () => {
     const info = await imageInfo(p, 'vm/top.qcow2');
     expect(info).toMatchObject({ format: 'qcow2', virtualSize: 3 * MiB, backingFilename: 'mid.qcow2',
       fullBackingFilename: 'vm/mid.qcow2', backingFormat: 'qcow2', compat: '1.1', clusterSize: 65536 });
+  });
+
+  it('growing an overlay over a larger backing image shows zeros in the new area, not backing data', async () => {
+    const p = new MemoryStoreProvider();
+    await createImage(p, 'big.raw', { format: 'raw', capacity: 2 * MiB });
+    const big = await openImage(p, 'big.raw');
+    await big.write(0, pattern(2 * MiB, 4));
+    await big.close();
+    await createImage(p, 'small.qcow2', { format: 'qcow2', capacity: MiB + 1000, backing: { name: 'big.raw', format: 'raw' } });
+    await resizeImage(p, 'small.qcow2', 3 * MiB);
+    const d = await openImage(p, 'small.qcow2');
+    const expected = new Uint8Array(3 * MiB);
+    expected.set(pattern(2 * MiB, 4).subarray(0, MiB + 1000));
+    expectBytes(await d.read(0, 3 * MiB), expected, 'grown overlay');
+    expect(await (d as Qcow2Device).check()).toMatchObject({ errors: [], leaks: 0 });
+    await d.close();
   });
 
   it('refuses a missing backing file and a backing loop with clear errors', async () => {

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createImage, imageInfo, openImage, resizeImage } from '../../../src/vmm/block/images.js';
+import { convertImage } from '../../../src/vmm/block/convert.js';
 import { NodeStoreProvider } from '../../../src/vmm/block/store-node.js';
 import { expectBytes, pattern, qemuCheck, qemuImg, requireQemuImg, tempDir } from './helpers.js';
 
@@ -246,6 +247,24 @@ describe('images written here pass qemu-img check and compare', () => {
     await e.close();
     expect(qemuCheck(at('grow.qcow2'))).toMatchObject({ 'check-errors': 0, code: 0 });
     await expect(resizeImage(provider, 'grow.qcow2', MiB)).rejects.toThrow(/shrink/);
+  });
+
+  it('convertImage: raw -> qcow2 (thin), and qcow2 chain -> qcow2 overlay of the same base (differences only)', async () => {
+    const raw = makeRaw('cv.raw', 6 * MiB, 51);
+    await convertImage(provider, 'cv.raw', 'cv.qcow2', { format: 'qcow2' });
+    expect(qemuCheck(at('cv.qcow2'))).toMatchObject({ 'check-errors': 0, code: 0 });
+    expect(qemuImg(['compare', '-q', at('cv.qcow2'), at('cv.raw')], { allowFail: true }).code).toBe(0);
+    expect((await imageInfo(provider, 'cv.qcow2')).actualSize).toBeLessThan(raw.length);
+    await createImage(provider, 'cv-top.qcow2', { format: 'qcow2', backing: { name: 'cv.qcow2', format: 'qcow2' } });
+    const top = await openImage(provider, 'cv-top.qcow2');
+    await top.write(2 * MiB, pattern(4096, 52));
+    await top.close();
+    await convertImage(provider, 'cv-top.qcow2', 'cv-flat.raw', { format: 'raw' });
+    await convertImage(provider, 'cv-top.qcow2', 'cv-diff.qcow2', { format: 'qcow2', backing: { name: 'cv.qcow2', format: 'qcow2' } });
+    expect(qemuImg(['compare', '-q', at('cv-diff.qcow2'), at('cv-flat.raw')], { allowFail: true }).code).toBe(0);
+    const map = JSON.parse(qemuImg(['map', '--output=json', at('cv-diff.qcow2')]).out) as { depth: number; data: boolean; length: number }[];
+    const own = map.filter((m) => m.depth === 0 && m.data).reduce((n, m) => n + m.length, 0);
+    expect(own).toBe(MiB); // just the 1 MiB step that differs
   });
 
   it('raw images: imageInfo matches qemu-img info', async () => {

@@ -101,6 +101,17 @@ describe.each(providers)('ByteStore contract: %s', (_kind, make, unit) => {
     await r.close();
   });
 
+  it('allows one writer per store (EBUSY), any number of readers', async () => {
+    const p = make();
+    const w = await p.open('lock.img', { create: true });
+    await expect(p.open('lock.img')).rejects.toMatchObject({ code: 'EBUSY' });
+    const r = await p.open('lock.img', { readOnly: true });
+    await r.close();
+    await w.close();
+    const w2 = await p.open('lock.img');
+    await w2.close();
+  });
+
   it('lists, checks, deletes, and refuses bad names and missing stores', async () => {
     const p = make();
     await (await p.open('x.img', { create: true })).close();

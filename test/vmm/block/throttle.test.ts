@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createImage, openImage } from '../../../src/vmm/block/images.js';
 import { MemoryStoreProvider } from '../../../src/vmm/block/store-memory.js';
 import {
-  ThrottledDevice, ThrottleGroup, validateThrottleLimits, type ThrottleClock, type ThrottleLimits,
+  ThrottledDevice, ThrottleGroup, ThrottleGroupRegistry, validateThrottleLimits, type ThrottleClock, type ThrottleLimits,
 } from '../../../src/vmm/block/throttle.js';
 import type { BlockDevice } from '../../../src/vmm/block/device.js';
 
@@ -109,6 +109,21 @@ describe('leaky bucket delays (QEMU semantics)', () => {
     await b.read(0, 1000);
     expect(clock.sleeps).toEqual([900]);
     expect(b.throttledMs).toBe(900);
+  });
+});
+
+describe('throttle group registry', () => {
+  it('gives disks naming the same group_name one shared group', async () => {
+    const clock = new FakeClock();
+    const reg = new ThrottleGroupRegistry(clock);
+    const g1 = reg.group({ total_iops_sec: 10, group_name: 'g' });
+    const g2 = reg.group({ total_iops_sec: 20, group_name: 'g' });
+    const solo = reg.group({ total_iops_sec: 10 });
+    expect(g1).toBe(g2);
+    expect(solo).not.toBe(g1);
+    expect(g1.limits.total_iops_sec).toBe(20);
+    expect(reg.names()).toEqual(['g']);
+    expect(reg.get('g')).toBe(g1);
   });
 });
 

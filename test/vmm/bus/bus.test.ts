@@ -1,3 +1,4 @@
+// Port and MMIO buses: dispatch by range and size, all-ones for unassigned accesses, overlap refused.
 import { describe, expect, it } from 'vitest';
 import { PortBus, MmioBus, BusConflictError, type IoHandler, type AccessSize } from '../../../src/vmm/bus/index.js';
 

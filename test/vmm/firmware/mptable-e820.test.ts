@@ -1,3 +1,4 @@
+// MP tables (floating pointer, PCMP entries), the memory layout and the e820 map.
 import { describe, expect, it } from 'vitest';
 import { buildMpTables } from '../../../src/vmm/firmware/mptable.js';
 import { checksum } from '../../../src/vmm/acpi/sdt.js';

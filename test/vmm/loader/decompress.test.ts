@@ -1,3 +1,4 @@
+// Host-side payload decompression: CRC-32, XZ with the x86 BCJ filter (vs the xz CLI), gzip, corruption.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ describe('payload decompression', () => {
     const xz = new Uint8Array(execFileSync('xz', ['-c'], { input: data }));
     expect(new TextDecoder().decode(await decompressPayload(xz))).toBe('wasmvirt '.repeat(1000));
     expect(new TextDecoder().decode(await decompressPayload(gzipSync(data)))).toBe('wasmvirt '.repeat(1000));
+    const gzWithSize = new Uint8Array([...gzipSync(data), 0x28, 0x23, 0, 0]); // older kernels appended the size
+    expect(new TextDecoder().decode(await decompressPayload(gzWithSize))).toBe('wasmvirt '.repeat(1000));
     const bad = xz.slice();
     bad[bad.length >> 1] ^= 0xff;
     const e = await decompressPayload(bad).catch((x: unknown) => x);

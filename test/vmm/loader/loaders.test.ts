@@ -1,3 +1,4 @@
+// Loaders on synthetic images: Linux boot protocol (64/32-bit entry), PVH, the fast path, and refusals.
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'fflate';
 import { execFileSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// Multiboot v1 loader with the project's test kernel (ELF and a.out kludge), its refusals, its machine code.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';

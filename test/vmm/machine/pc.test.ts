@@ -1,3 +1,4 @@
+// The pc machine with a scripted vCPU: firmware and boot state, exit dispatch, HLT sleeps, every end state.
 import { describe, expect, it } from 'vitest';
 import { createPcMachine } from '../../../src/vmm/machine/pc.js';
 import type { MachineVcpu, MachineVm, VcpuExit } from '../../../src/vmm/machine/hypervisor.js';
@@ -73,7 +74,7 @@ describe('pc machine', () => {
     const v = vm.vcpus[0]!;
     expect(v.regs.rip).toBe(0x100080n);
     expect(v.regs.rax).toBe(0x2badb002n);
-    expect((v.sregs.cs as { attr: number; selector: number }).attr).toBe(0xc9b); // core format: access | flags << 8
+    expect((v.sregs.cs as { attr: number; selector: number }).attr).toBe(0xc09b); // VMX access rights: G, D/B, P, S, type B
     expect((v.sregs.cs as { selector: number }).selector).toBe(0x10);
     expect(v.sregs.cr0).toBe(0x11n);
     // the PCI host bridge answers on 0xCF8/0xCFC
@@ -100,12 +101,13 @@ describe('pc machine', () => {
 
   it('turns ACPI S5, triple faults, internal errors and a dead halt into distinct end states', async () => {
     const cases: [VcpuExit[], object][] = [
-      [[io('out', 0x604, 2, (5 << 10) | (1 << 13))], { kind: 'poweroff' }],
+      [[io('out', 0x604, 2, (0 << 10) | (1 << 13))], { kind: 'poweroff' }],
       [[io('out', 0x64, 1, 0xfe)], { kind: 'reset', source: 'i8042' }],
       [[io('out', 0xcf9, 1, 0x06)], { kind: 'reset', source: 'cf9' }],
       [[{ reason: 'shutdown' }], { kind: 'reset', source: 'triple-fault' }],
       [[{ reason: 'internal-error', suberror: 1, explanation: 'unimplemented instruction at RIP 0x1000', rip: 0x1000, bytes: new Uint8Array(16) }], { kind: 'crash', reason: 'unimplemented instruction at RIP 0x1000' }],
       [[{ reason: 'hlt', interruptsEnabled: false, waitNs: null, deadlineNs: null }], { kind: 'halted' }],
+      [[{ reason: 'hlt', interruptsEnabled: false, waitNs: 1_000_000, deadlineNs: 0 }], { kind: 'halted' }], // a timer cannot wake IF=0
     ];
     for (const [exits, want] of cases) {
       const vm = new FakeVm(exits.map((exit) => ({ exit })));
@@ -127,6 +129,13 @@ describe('pc machine', () => {
     const vm2 = new FakeVm([{ exit: { reason: 'intr' } }, { exit: { reason: 'intr' } }]);
     const m2 = await createPcMachine(vm2, { ...config().cfg, monotonic: () => (t += 10) });
     expect(m2.run({ sliceMs: 15 })).toBeUndefined();
+  });
+
+  it('ends with a crash naming the access when a device model throws', async () => {
+    const vm = new FakeVm([{ exit: io('out', 0x510, 1, 1) }]);
+    const m = await createPcMachine(vm, config().cfg);
+    m.devices.ports.register('broken', 0x510, 1, { read: () => 0, write: () => { throw new Error('boom'); } });
+    expect(m.run()).toEqual({ kind: 'crash', reason: 'VMM error handling OUT to port 0x510: boom' });
   });
 
   it('refuses a bad kernel before creating the vCPU', async () => {

@@ -1,3 +1,4 @@
+// PCI host bridge (configuration mechanism #1), chipset identities, BAR sizing/decode, INTx swizzle, MSI-X.
 import { describe, expect, it } from 'vitest';
 import { PortBus, MmioBus, type IoHandler } from '../../../src/vmm/bus/index.js';
 import { PciConfigSpace, MsixCapability, type PciDevice, type PciInterruptSink } from '../../../src/vmm/pci/device.js';

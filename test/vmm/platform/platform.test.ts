@@ -1,3 +1,4 @@
+// VM end paths: isa-debug-exit, 0xCF9, port 0x92, the i8042 reset, ACPI S5; the ACPI PM timer.
 import { describe, expect, it } from 'vitest';
 import { PortBus } from '../../../src/vmm/bus/index.js';
 import { IsaDebugExit } from '../../../src/vmm/platform/debug-exit.js';
@@ -84,7 +85,7 @@ describe('VM end paths', () => {
     expect(sci).toEqual([true, false]);
     ports.write(0x604, 2, (1 << 10) | (1 << 13)); // S1: not an end
     expect(ends).toEqual([]);
-    ports.write(0x604, 2, (5 << 10) | (1 << 13));
+    ports.write(0x604, 2, (0 << 10) | (1 << 13));
     expect(ends).toEqual([{ kind: 'poweroff' }]);
   });
   it('wraps a 24-bit PM timer at 2^24', () => {

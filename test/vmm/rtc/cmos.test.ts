@@ -1,3 +1,4 @@
+// CMOS RTC: BCD/binary, 12/24 h, SET, UIP, periodic/alarm/update interrupts on IRQ 8, NVRAM memory sizes.
 import { describe, expect, it } from 'vitest';
 import { CmosRtc } from '../../../src/vmm/rtc/cmos.js';
 

@@ -1,3 +1,4 @@
+// 16550A UART: Linux 8250 autoconfig detects a 16550A; THRE/RX interrupts, FIFO, DLAB, loopback, MSR/LSR.
 import { describe, expect, it } from 'vitest';
 import { Uart16550 } from '../../../src/vmm/uart/uart16550.js';
 import { BufferCharBackend } from '../../../src/vmm/chardev/backend.js';
@@ -11,9 +12,9 @@ function make() {
   return { backend, irq, uart, out, inb };
 }
 
-/** The probe steps of Linux's 8250 autoconfig() / autoconfig_16550a(), as a driver would run them. */
+/** The probe steps of Linux's 8250 autoconfig() / autoconfig_16550a() / size_fifo(), in the driver's order. */
 function linux8250Autoconfig(out: (r: number, v: number) => void, inb: (r: number) => number): string {
-  // IER scratch test
+  // existence test through IER (bits 7:4 masked)
   const scratch = inb(1);
   out(1, 0);
   const s2 = inb(1) & 0x0f;
@@ -21,44 +22,63 @@ function linux8250Autoconfig(out: (r: number, v: number) => void, inb: (r: numbe
   const s3 = inb(1) & 0x0f;
   out(1, scratch);
   if (s2 !== 0 || s3 !== 0x0f) return 'none (IER test)';
-  // loopback test: MCR = LOOP | OUT2 | RTS -> MSR high nibble DCD|CTS
   const saveMcr = inb(4);
+  const saveLcr = inb(3);
+  // loopback test: MCR = LOOP | OUT2 | RTS -> MSR high nibble DCD|CTS
   out(4, 0x10 | 0x0a);
   const status1 = inb(6) & 0xf0;
   out(4, saveMcr);
   if (status1 !== 0x90) return 'none (loopback test)';
-  const saveLcr = inb(3);
-  out(3, 0xbf);
-  out(2, 0); // EFR on 16650+ (FCR here)
-  out(3, 0);
-  out(2, 0x01); // enable FIFO
-  const scratchIir = inb(2) >> 6;
-  if (scratchIir !== 3) return ['8250/16450', 'unknown', '16550'][scratchIir]!;
-  // autoconfig_16550a: EFR with DLAB must not read 0 (ST16C650V1)
-  out(3, 0x80);
-  if (inb(2) === 0) return '16650';
-  out(3, 0xbf);
-  if (inb(2) === 0) return '16650V2';
-  // TI16750: IIR bit 5 with 64-byte FIFO requested, with and without DLAB
-  out(3, 0);
-  out(2, 0x01 | 0x20);
-  const st1 = inb(2) & 0xe0;
+  out(3, 0xbf); out(2, 0); out(3, 0); // EFR := 0 (FCR on a 16550)
   out(2, 0x01);
+  const iirTop = inb(2) >> 6;
+  if (iirTop !== 3) return ['8250/16450', 'unknown', '16550'][iirTop]!;
+  // autoconfig_16550a
   out(3, 0x80);
-  out(2, 0x01 | 0x20);
-  const st2 = inb(2) & 0xe0;
-  out(2, 0x01);
+  if (inb(2) === 0) return 'ST16650 (EFR with DLAB)';
+  out(3, 0xbf);
+  if (inb(2) === 0) return 'ST16650V2 (EFR)';
   out(3, 0);
-  if (st1 === 0xc0 && st2 === 0xe0) return '16750';
-  // XScale UUE bit must not stick
+  const mcr = inb(4);
+  out(3, 0xe0);
+  if (!((inb(2) ^ mcr) & 0x10)) {
+    out(3, 0); out(4, mcr ^ 0x10); out(3, 0xe0);
+    const st2 = inb(2);
+    out(3, 0); out(4, mcr);
+    if ((st2 ^ mcr) & 0x10) return 'NS16550A';
+  }
+  out(3, 0); out(2, 0x21);
+  const t1 = inb(2) >> 5;
+  out(2, 0x01); out(3, 0x80); out(2, 0x21);
+  const t2 = inb(2) >> 5;
+  out(2, 0x01); out(3, 0);
+  if (t1 === 6 && t2 === 7) return 'TI16750';
   const iersave = inb(1);
-  out(1, iersave ^ 0x40);
-  if ((inb(1) ^ iersave) & 0x40) return 'xscale';
+  out(1, iersave & ~0x40);
+  if (!(inb(1) & 0x40)) {
+    out(1, iersave | 0x40);
+    if (inb(1) & 0x40) return 'XScale';
+  }
   out(1, iersave);
+  if (sizeFifo(out, inb) === 64) return 'U6_16550A';
   out(3, saveLcr);
-  // LSR safety check
   if (inb(5) === 0xff) return 'none (LSR 0xff)';
   return '16550A';
+}
+
+function sizeFifo(out: (r: number, v: number) => void, inb: (r: number) => number): number {
+  const oldLcr = inb(3);
+  out(3, 0);
+  const oldFcr = inb(2);
+  const oldMcr = inb(4);
+  out(2, 0x07); out(4, 0x10); out(3, 0x80);
+  const oldDl = inb(0) | (inb(1) << 8);
+  out(0, 1); out(1, 0); out(3, 0x03);
+  for (let c = 0; c < 256; c++) out(0, c);
+  let count = 0;
+  for (; inb(5) & 0x01 && count < 256; count++) inb(0);
+  out(2, oldFcr); out(4, oldMcr); out(3, 0x80); out(0, oldDl & 0xff); out(1, oldDl >> 8); out(3, oldLcr);
+  return count;
 }
 
 describe('16550A UART', () => {

@@ -300,8 +300,12 @@ export class Qcow2Device implements BlockDevice {
     if (need > this.l1.length) await this.growL1(need);
     const b = new Uint8Array(8);
     setU64(new DataView(b.buffer), 0, capacity);
+    const oldSize = this.header.size;
     await this.store.write(24, b);
     this.header.size = capacity;
+    // The grown area reads zeros, even where a larger backing image lies beneath it.
+    const shadowEnd = Math.min(capacity, this.backing?.capacity ?? 0);
+    if (shadowEnd > oldSize) await discardClusters(this, oldSize, shadowEnd - oldSize, 'zero');
   }
 
   private async growL1(entries: number): Promise<void> {
