@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CODE_ADDR, DATA_ADDR, DATA_SIZE, ROOT } from './core.js';
+import { sseSizes, sseTarget, sseCaseExtras, type FpState } from './sse-cases.js';
 
 export interface FormRow {
   row: number; mnemonic: string; operands: string[]; map: number; opcode: number; prefix: string; reg: number;
@@ -17,6 +18,8 @@ export interface Form { name: string; row: FormRow; mode: 64 | 32; size: number;
 
 export interface Case {
   form: Form; id: number; code: Uint8Array; regs: bigint[]; rflags: bigint; seed: number; undefMask: bigint;
+  pokes: [number, Uint8Array][]; // data-page patches applied after the seeded fill
+  fp?: FpState; memTarget?: number; // x87/SSE state and the memory operand's address (sse-cases.ts)
 }
 
 export function loadRows(): FormRow[] {
@@ -24,6 +27,7 @@ export function loadRows(): FormRow[] {
 }
 
 function sizesOf(r: FormRow, mode: 64 | 32): number[] {
+  const sse = sseSizes(r, mode); if (sse) return sse;
   switch (r.sizeKind) {
     case 'B': return [8];
     case 'W': return [16];
@@ -42,7 +46,7 @@ export function enumerateForms(rows: FormRow[]): { forms: Form[]; skipped: strin
   for (const r of rows) {
     const title = `${r.mnemonic} ${r.operands.join(',')}`.trim();
     if (!r.implemented || r.attrs.includes('nodiff')) { skipped.push(title + (r.implemented ? ' (host cannot show)' : ' (not implemented)')); continue; }
-    const hasE = r.operands.some((o) => /^[EM]/.test(o));
+    const hasE = r.operands.some((o) => /^[EMW]/.test(o));
     const kinds = !hasE ? [false] : r.mod === 'mem' || r.operands.some((o) => /^M/.test(o)) ? [true] : r.mod === 'reg' ? [false] : [false, true];
     const reps: Form['rep'][] = r.attrs.includes('rep') ? (/^(CMPS|SCAS)/.test(r.mnemonic) ? ['', 'F3', 'F2'] : ['', 'F3']) : [''];
     for (const mode of [64, 32] as const) {
@@ -129,6 +133,7 @@ export function makeCase(f: Form, rng: Rng, id: number): Case {
   if (m64 && f.size === 64 && r.sizeKind === 'V') rex |= 0x48;
   // ModRM.
   let modrmBytes: number[] = [];
+  let memTarget = -1;
   let regField = r.reg >= 0 ? r.reg : rng.int(nregs);
   if (r.operands.some((o) => /^[SCD]/.test(o))) regField = r.reg >= 0 ? r.reg : rng.int(8);
   if (r.modrm) {
@@ -146,7 +151,8 @@ export function makeCase(f: Form, rng: Rng, id: number): Case {
       while ((base & 7) === 4 || base === 4) base = rng.int(nregs);
       const useSib = rng.int(3) === 0;
       const disp = rng.int(128) - 64;
-      const target = DATA_ADDR + 0x200 + rng.int(0x1a00);
+      const target = sseTarget(r, DATA_ADDR + 0x200 + rng.int(0x1a00));
+      memTarget = target;
       if (useSib) {
         let index = rng.int(nregs);
         while (index === 4 || index === base) index = rng.int(nregs);
@@ -193,7 +199,22 @@ export function makeCase(f: Form, rng: Rng, id: number): Case {
   let undefMask = 0n;
   for (const ch of r.undef) undefMask |= FLAG_LETTERS[ch] ?? 0n;
   const rflags = 0x202n | (BigInt(rng.u32()) & FLAG_BITS) | (rng.int(5) === 0 ? 0x400n : 0n);
-  return { form: f, id, code: Uint8Array.from(bytes), regs, rflags, seed: rng.u32() | 1, undefMask };
+  // Stack contents that make popped values meaningful: flags without TF/NT/AC (POPF), return
+  // addresses into the UD2 padding (RET).
+  const pokes: [number, Uint8Array][] = [];
+  const spOff = Number(regs[4]) - DATA_ADDR;
+  if (r.mnemonic === 'POPF') pokes.push([spOff, Uint8Array.from(le((rng.u64() & 0xcd5n) | (rng.int(2) ? 0x200n : 0n), 8))]);
+  if (r.mnemonic === 'RET' && rng.int(4) !== 0) pokes.push([spOff, Uint8Array.from(le(BigInt(CODE_ADDR + bytes.length - 8 + 2 * rng.int(4)), 8))]);
+  const seed = rng.u32() | 1;
+  const fp = sseCaseExtras(r, memTarget, seed, pokes);
+  return { form: f, id, code: Uint8Array.from(bytes), regs, rflags, seed, undefMask, pokes, fp, memTarget };
+}
+
+/** The data page of a case: the seeded fill plus the case's patches. */
+export function caseData(c: Case): Uint8Array {
+  const d = fillData(c.seed);
+  for (const [off, b] of c.pokes) d.set(b.subarray(0, Math.max(0, DATA_SIZE - off)), off);
+  return d;
 }
 
 /** The data page contents for a seed (xorshift32, as runner.c's fill()). */

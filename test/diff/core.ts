@@ -4,7 +4,7 @@
 // tables mapping the same code and data pages as test/diff/runner.c, and exceptions handed back
 // to the harness (CPU_OFF_EXC_EXIT) instead of being delivered.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,11 +32,13 @@ export function buildCore(optimize = 3): string {
   const dir = join(tmpdir(), 'wasmvirt-cpu');
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `core-O${optimize}.wasm`);
-  if (existsSync(out) && statSync(out).mtimeMs > newest) return out;
+  const stamp = `${out}.stamp`; // the newest source mtime the build saw (sources may change during a build)
+  if (existsSync(out) && existsSync(stamp) && readFileSync(stamp, 'utf8') === String(newest)) return out;
   execFileSync(join(ROOT, 'node_modules', '.bin', 'asc'), [
     join(src, 'index.ts'), '--runtime', 'stub', '--importMemory', '--sharedMemory', '--initialMemory', '32',
     '--maximumMemory', '65536', '--enable', 'threads,simd', `-O${optimize}`, '--noAssert', '-o', out,
   ], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(stamp, String(newest));
   return out;
 }
 
@@ -124,7 +126,7 @@ export class TestMachine {
     this.write64(0x3000 + 8 * 256, 0x5000n | U);                // PD[256] (0x20000000) -> PT
     for (let i = 0; i < 2; i++) {
       this.write64(0x4000 + 8 * i, BigInt(TestMachine.CODE_GPA + i * 4096) | U);
-      this.write64(0x5000 + 8 * i, BigInt(TestMachine.DATA_GPA + i * 4096) | U);
+      this.write64(0x5000 + 8 * i, BigInt(TestMachine.DATA_GPA + i * 4096) | U | (1n << 63n)); // data: no execute, as runner.c's mapping
     }
   }
 
@@ -187,12 +189,13 @@ export class TestMachine {
 
 /** Identity-maps the first `mb` MiB with 2 MiB pages (tables at gpa 0x8000..) and enters 64-bit
  *  mode at CPL 0 — a flat machine for whole programs (bench/cpu.ts, test/core/cpu). */
-export function enterFlat64(m: TestMachine, mb: number): void {
+export function enterFlat64(m: TestMachine, mb: number, user = false): void {
   const dv = () => new DataView(m.mem.buffer);
   const w64 = (gpa: number, v: bigint) => dv().setBigUint64(m.host(gpa), v, true);
-  w64(0x8000, 0x9000n | 3n);
-  w64(0x9000, 0xa000n | 3n);
-  for (let i = 0; i < mb / 2; i++) w64(0xa000 + 8 * i, BigInt(i) * 0x20_0000n | 0x83n);
+  const u = user ? 4n : 0n;
+  w64(0x8000, 0x9000n | 3n | u);
+  w64(0x9000, 0xa000n | 3n | u);
+  for (let i = 0; i < mb / 2; i++) w64(0xa000 + 8 * i, BigInt(i) * 0x20_0000n | 0x83n | u);
   m.set64('CPU_OFF_CR0', 0x80050033n);
   m.set64('CPU_OFF_CR4', 0x6a0n);
   m.set64('CPU_OFF_EFER', 0xd01n);

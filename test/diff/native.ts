@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './core.js';
 import type { Case } from './cases.js';
+import { fpToken, parseFpOut, type FpOut } from './sse-cases.js';
 
 export interface NativeResult {
   vector: number; error: number; cr2: bigint; rip: bigint; rflags: bigint; regs: bigint[]; changes: Map<number, number>;
+  fp?: FpOut; // x87/SSE state after the case (sse-cases.ts)
 }
 
 const hex = (v: bigint) => BigInt.asUintN(64, v).toString(16);
@@ -19,8 +21,9 @@ export function runNative(cases: Case[]): Map<number, NativeResult> {
     const exe = join(dir, 'runner');
     execFileSync('gcc', ['-O1', '-o', exe, join(ROOT, 'test', 'diff', 'runner.c')], { stdio: ['ignore', 'inherit', 'inherit'] });
     const input = cases.map((c) => [c.id.toString(16), c.form.mode.toString(16), (c.seed >>> 0).toString(16), hex(c.rflags),
-      ...c.regs.map(hex), Buffer.from(c.code).toString('hex')].join(' ')).join('\n') + '\n';
-    const out = execFileSync(exe, { input, maxBuffer: 1 << 30, timeout: 120_000 }).toString();
+      ...c.regs.map(hex), Buffer.from(c.code).toString('hex'),
+      ...(c.pokes.length ? [c.pokes.map(([o, b]) => `${o.toString(16)}=${Buffer.from(b).toString('hex')}`).join(',')] : []), ...fpToken(c.fp)].join(' ')).join('\n') + '\n';
+    const out = execFileSync(exe, { input, maxBuffer: 1 << 30, timeout: 600_000 }).toString();
     const results = new Map<number, NativeResult>();
     for (const line of out.split('\n')) {
       if (!line) continue;
@@ -34,7 +37,7 @@ export function runNative(cases: Case[]): Map<number, NativeResult> {
       }
       results.set(parseInt(t[0], 16), {
         vector: Number(n(1)), error: Number(n(2)), cr2: n(3), rip: n(4), rflags: n(5),
-        regs: Array.from({ length: 16 }, (_, i) => n(6 + i)), changes,
+        regs: Array.from({ length: 16 }, (_, i) => n(6 + i)), changes, fp: parseFpOut(t, 23 + count),
       });
     }
     return results;

@@ -1,6 +1,6 @@
 // test/fpu/bench.ts — rough throughput of the softfloat entry points (run: npx tsx test/fpu/bench.ts).
-// Calls each operation from JavaScript in a loop, so the figure includes the JS->wasm call
-// (the interpreter calls from inside wasm and pays less). Prints one JSON line per operation.
+// "wasm": a loop inside the module (test-entry bench_loop), as the interpreter will call them;
+// "js": called from JavaScript, including the BigInt boundary cost. One JSON line per operation.
 import { loadFpu } from './harness.js';
 
 const fpu = await loadFpu();
@@ -18,10 +18,18 @@ const ops: [string, () => void][] = [
   ['f64_div', () => fpu.f64_div(0x3FF6A09E667F3BCDn, 0x400921FB54442D18n, 0x1F80, sw)],
   ['f32_add', () => fpu.f32_add(0x3FB504F3, 0x40490FDB, 0x1F80, sw)],
 ];
+const inWasm = ['f80_add', 'f80_mul', 'f80_div', 'f80_sqrt', 'f64_add', 'f64_mul', 'f64_div'];
+inWasm.forEach((name, op) => {
+  fpu.bench_loop(op, 100_000);
+  const t0 = performance.now();
+  fpu.bench_loop(op, N);
+  const ns = ((performance.now() - t0) * 1e6) / N;
+  console.log(JSON.stringify({ bench: 'fpu', op: name, from: 'wasm', nsPerOp: Math.round(ns * 10) / 10 }));
+});
 for (const [name, f] of ops) {
   for (let i = 0; i < 100_000; i++) f();
   const t0 = performance.now();
   for (let i = 0; i < N; i++) f();
   const ns = ((performance.now() - t0) * 1e6) / N;
-  console.log(JSON.stringify({ bench: 'fpu', op: name, nsPerOp: Math.round(ns * 10) / 10 }));
+  console.log(JSON.stringify({ bench: 'fpu', op: name, from: 'js', nsPerOp: Math.round(ns * 10) / 10 }));
 }

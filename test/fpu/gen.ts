@@ -58,7 +58,7 @@ export function randF80(rng: Rng, near?: number): F80 {
 
 /** A random x87 control word: PC 24/53/64, any RC, usually all exceptions masked. */
 export function randFcw(rng: Rng, unmask = true): number {
-  const pc = rng.pick([0, 2, 3, 3]);
+  const pc = rng.pick([0, 1, 2, 3, 3]); // 1 is reserved: the host treats it as 64-bit
   const rc = rng.int(4);
   const masks = unmask && rng.int(4) === 0 ? rng.int(64) : 0x3F;
   return 0x1040 | masks | (pc << 8) | (rc << 10);

@@ -3,13 +3,28 @@
  * natively on the x87 or SSE unit with inline assembly, prints the results as hexadecimal words.
  * x87 exceptions may be unmasked: they are only pending after the instruction, and FNSAVE
  * (a no-wait instruction) stores the state and reinitialises the FPU, so nothing traps.
- * SSE cases must keep all MXCSR exception masks set (an unmasked one would raise SIGFPE).
+ * SSE cases may unmask exceptions: the SIGFPE handler records MXCSR as it was at the #XM,
+ * masks everything in the saved context and returns, so the instruction re-executes masked;
+ * such cases print "trap" and the MXCSR flags seen at the fault.
  * Built by test/fpu/oracle.ts with the machine's gcc into a temporary directory.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <ucontext.h>
+
+static volatile int trapped;
+static volatile unsigned trap_mx;
+
+static void on_fpe(int sig, siginfo_t *si, void *ctx) {
+  ucontext_t *uc = ctx;
+  (void)sig; (void)si;
+  trapped = 1;
+  trap_mx = uc->uc_mcontext.fpregs->mxcsr;
+  uc->uc_mcontext.fpregs->mxcsr |= 0x1F80;
+}
 
 typedef struct __attribute__((packed)) { uint64_t sig; uint16_t se; } f80;
 
@@ -31,6 +46,8 @@ static int x87(const char *op, uint16_t cw, f80 a, f80 b) {
   C("fisttp16", "fisttps %[m]") C("fisttp32", "fisttpl %[m]") C("fisttp64", "fisttpll %[m]")
   C("fst32", "fsts %[m]") C("fst64", "fstl %[m]") C("fld32", "flds %[m]") C("fld64", "fldl %[m]")
   C("fbld", "fbld %[m]") C("fild16", "filds %[m]") C("fild32", "fildl %[m]") C("fild64", "fildll %[m]") C("fbstp", "fbstp %[m]")
+  C("faddm64", "faddl %[m]") C("fsubm32", "fsubs %[m]") C("fmulm64", "fmull %[m]") C("fdivm32", "fdivs %[m]") C("fcomm64", "fcoml %[m]") C("fucomm32", "fcoms %[m]")
+  C("fldl2t", "fldl2t") C("fldl2e", "fldl2e") C("fldpi", "fldpi") C("fldlg2", "fldlg2") C("fldln2", "fldln2")
   C("f2xm1", "f2xm1") C("fyl2x", "fyl2x") C("fyl2xp1", "fyl2xp1") C("fpatan", "fpatan")
   C("fsin", "fsin") C("fcos", "fcos") C("fptan", "fptan") C("fsincos", "fsincos")
 #undef C
@@ -106,6 +123,11 @@ static int sse(const char *op, uint32_t mx, uint64_t a, uint64_t b, unsigned imm
 
 int main(void) {
   char line[512], op[32];
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fpe;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGFPE, &sa, NULL);
   while (fgets(line, sizeof line, stdin)) {
     uint64_t v[6] = {0, 0, 0, 0, 0, 0};
     int n = sscanf(line, "%31s %lx %lx %lx %lx %lx %lx", op, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]);
@@ -114,6 +136,8 @@ int main(void) {
       f80 a = { v[2], (uint16_t)v[1] }, b = { v[4], (uint16_t)v[3] };
       memset(mem, 0x5A, sizeof mem);
       if (!strcmp(op, "fld32") || !strcmp(op, "fld64") || !strcmp(op, "fbld") || !strncmp(op, "fild", 4)) { memcpy(mem, &v[1], 8); memcpy(mem + 8, &v[2], 2); }
+      size_t ol = strlen(op);
+      if (ol > 3 && op[ol - 3] == 'm' && (op[ol - 2] == '3' || op[ol - 2] == '6')) memcpy(mem, &v[3], 8);
       if (!x87(op, (uint16_t)v[0], a, b)) { printf("error unknown-op %s\n", op); fflush(stdout); continue; }
       uint16_t fsw; f80 st0, st1; uint64_t m0; uint16_t m1;
       memcpy(&fsw, save + 4, 2); memcpy(&st0, save + 28, 10); memcpy(&st1, save + 38, 10);
@@ -121,8 +145,10 @@ int main(void) {
       printf("%x %x %lx %x %lx %lx %x\n", fsw, st0.se, st0.sig, st1.se, st1.sig, m0, m1);
     } else {
       uint64_t res = 0;
+      trapped = 0;
       if (!sse(op, (uint32_t)v[0], v[1], v[2], (unsigned)v[3], &res)) { printf("error unknown-op %s\n", op); fflush(stdout); continue; }
-      printf("%lx %x\n", res, mx_out);
+      if (trapped) printf("trap %x\n", trap_mx);
+      else printf("%lx %x\n", res, mx_out);
     }
   }
   return 0;

@@ -1,12 +1,12 @@
 // test/fpu/x87.test.ts — differential test of the x87 softfloat against the host FPU: every
 // case runs natively (test/fpu/oracle.c) and in core-wasm/assembly/fpu; results, exception
-// flags and condition codes must match bit for bit. Seeded (FPU_SEED), FPU_FULL=1 for more.
+// flags and condition codes must match bit for bit. Seeded (FPU_SEED), FPU_FULL=1 or FPU_CASES=N for more.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { loadFpu, buildOracle, Rng, hex, FULL, SEED, type FpuExports } from './harness.js';
 import { randF80, randFcw, type F80 } from './gen.js';
 import { X87_SPECS, type X87Spec, parseOracle } from './x87specs.js';
 
-const N = FULL ? 200_000 : 4_000;
+const N = Number(process.env.FPU_CASES ?? (FULL ? 200_000 : 6_000));
 let fpu: FpuExports;
 let oracle: (lines: string[]) => string[];
 

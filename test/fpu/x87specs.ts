@@ -248,6 +248,47 @@ export const X87_SPECS: X87Spec[] = [
     },
     project: (o) => `${hex(o.fsw & FLAGS_C1)} ${f80s(o.st0)}`,
   })),
+  ...([['faddm64', 'f80_add', 64], ['fsubm32', 'f80_sub', 32], ['fmulm64', 'f80_mul', 64], ['fdivm32', 'f80_div', 32]] as const).map(
+    ([name, fn, bits]): X87Spec => ({
+      name,
+      genB: (rng) => { const v = bits === 64 ? randF64(rng) : randF32(rng); return { se: 0, sig: v }; },
+      line: (a, b, fcw) => `${name} ${hex(fcw)} ${hex(a.se)} ${hex(a.sig)} ${hex(b.sig)}`,
+      run(fpu, a, b, fcw) {
+        // The recipe for memory operands: widen without flags, then the register operation.
+        writeOut(fpu, a);
+        const s = scratch(fpu);
+        const tmp = s.out + 48;
+        const se = fpu[bits === 64 ? 'f80_widen_f64' : 'f80_widen_f32'](tmp, bits === 64 ? b.sig : Number(b.sig));
+        fpu[fn](s.out, a.sig, a.se, s.view.getBigUint64(tmp, true), se, fcw, s.sw);
+        return `${hex(readSw(fpu) & FLAGS_C1)} ${f80s(readOut(fpu))}`;
+      },
+      project: (o) => `${hex(o.fsw & FLAGS_C1)} ${f80s(o.st0)}`,
+    })),
+  ...([['fcomm64', 64], ['fucomm32', 32]] as const).map(([name, bits]): X87Spec => ({
+    // fucomm32 runs FCOM m32fp (there is no FUCOM with a memory operand): both signal on QNaN.
+    name,
+    genB: (rng) => { const v = bits === 64 ? randF64(rng) : randF32(rng); return { se: 0, sig: v }; },
+    line: (a, b, fcw) => `${name} ${hex(fcw)} ${hex(a.se)} ${hex(a.sig)} ${hex(b.sig)}`,
+    run(fpu, a, b) {
+      writeOut(fpu, a);
+      const s = scratch(fpu);
+      const tmp = s.out + 48;
+      const se = fpu[bits === 64 ? 'f80_widen_f64' : 'f80_widen_f32'](tmp, bits === 64 ? b.sig : Number(b.sig));
+      const r = Number(fpu.f80_compare(a.sig, a.se, s.view.getBigUint64(tmp, true), se, 0, s.sw));
+      return hex((readSw(fpu) | Number(fpu.f80_cmp_to_fsw(r))) & 0x473F);
+    },
+    project: (o) => hex(o.fsw & 0x473F),
+  })),
+  ...['fldl2t', 'fldl2e', 'fldpi', 'fldlg2', 'fldln2'].map((name, which): X87Spec => ({
+    name,
+    run(fpu, a, _b, fcw) {
+      writeOut(fpu, a);
+      const s = scratch(fpu);
+      fpu.f80_const(s.out, which, fcw, s.sw);
+      return `${hex(readSw(fpu) & FLAGS_C1)} ${f80s(readOut(fpu))}`;
+    },
+    project: (o) => `${hex(o.fsw & FLAGS_C1)} ${f80s(o.st0)}`,
+  })),
   fst('fst32', 32), fst('fst64', 64), fld('fld32', 32), fld('fld64', 64),
   {
     name: 'fbld',

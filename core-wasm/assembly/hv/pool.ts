@@ -11,6 +11,9 @@
 //     it is zeroed before it is returned, so every allocation yields a zeroed frame.
 //   - every mutation of bump/free list happens under the pool spinlock (cmpxchg; it never waits,
 //     so the page's main thread may allocate too); refcounts and counters use atomic RMW.
+//   - refcount 0 <=> the frame is on the free list (or above bump): the 1 -> 0 drop and the push,
+//     and the pop and the 0 -> 1 rise, happen under the lock, so a scan for contiguous free
+//     frames (frameAllocContiguous once bump is exhausted) can trust the refcounts.
 //   - `shared` counts frames with refcount > 1 (KSM-merged or snapshot-referenced pages).
 // No module-level mutable state: the pool is addressed through its base pointer.
 
@@ -46,10 +49,12 @@ export const POOL_HEADER_SIZE: u32 = 4096;
   atomic.store<i32>(p, 0);
 }
 
-/** Lays the pool out over [base, end) of linear memory. `base` must be 4 KiB aligned. Returns the pool pointer. */
-export function poolInit(base: usize, end: usize): usize {
+/**
+ * Lays the pool out over [base, endFrame << 12) of linear memory (a frame number, so a 4 GiB
+ * memory's end fits in 32 bits). `base` must be 4 KiB aligned. Returns the pool pointer.
+ */
+export function poolInit(base: usize, endFrame: u32): usize {
   const firstCandidate = <u32>((base + POOL_HEADER_SIZE) >> FRAME_SHIFT);
-  const endFrame = <u32>(end >> FRAME_SHIFT);
   // refcount array needs 4 bytes for each managed frame; solve for its size conservatively.
   const totalGuess = endFrame - firstCandidate;
   const rcBytes = (totalGuess * 4 + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
@@ -106,10 +111,10 @@ export function frameAlloc(pool: usize): usize {
     }
     store<u32>(pool, frame + 1, POOL_OFF_BUMP);
   }
+  atomic.store<u32>(refcountPtr(pool, frame), 1);
   spinUnlock(pool + POOL_OFF_LOCK);
   const hpa = <usize>frame << FRAME_SHIFT;
   if (recycled) memory.fill(hpa, 0, FRAME_SIZE);
-  atomic.store<u32>(refcountPtr(pool, frame), 1);
   noteUsed(pool, 1);
   return hpa;
 }
@@ -119,17 +124,62 @@ export function frameAllocContiguous(pool: usize, n: u32): usize {
   if (n == 0) return 0;
   if (n == 1) return frameAlloc(pool);
   spinLock(pool + POOL_OFF_LOCK);
-  const frame = load<u32>(pool, POOL_OFF_BUMP);
-  if (frame + n > load<u32>(pool, POOL_OFF_END_FRAME) || frame + n < frame) {
+  let frame = load<u32>(pool, POOL_OFF_BUMP);
+  let recycled = false;
+  if (frame + n <= load<u32>(pool, POOL_OFF_END_FRAME) && frame + n > frame) {
+    store<u32>(pool, frame + n, POOL_OFF_BUMP);
+  } else {
+    frame = takeFreeRun(pool, n);
+    recycled = true;
+  }
+  if (frame == 0) {
     spinUnlock(pool + POOL_OFF_LOCK);
     atomic.add<u32>(pool, 1, POOL_OFF_OOM_EVENTS);
     return 0;
   }
-  store<u32>(pool, frame + n, POOL_OFF_BUMP);
-  spinUnlock(pool + POOL_OFF_LOCK);
   for (let i: u32 = 0; i < n; i++) atomic.store<u32>(refcountPtr(pool, frame + i), 1);
+  spinUnlock(pool + POOL_OFF_LOCK);
+  if (recycled) memory.fill(<usize>frame << FRAME_SHIFT, 0, n << FRAME_SHIFT);
   noteUsed(pool, n);
   return <usize>frame << FRAME_SHIFT;
+}
+
+/**
+ * Slow path (lock held): finds `n` adjacent free frames below the bump pointer and unlinks them
+ * from the free list. Refcount 0 <=> on the free list, because the 1 -> 0 transition and the push
+ * happen together under the lock (frameUnref), as do the pop and 0 -> 1 (frameAlloc).
+ */
+function takeFreeRun(pool: usize, n: u32): u32 {
+  const first = load<u32>(pool, POOL_OFF_FIRST_FRAME);
+  const bump = load<u32>(pool, POOL_OFF_BUMP);
+  let run: u32 = 0;
+  for (let f = first; f < bump; f++) {
+    run = atomic.load<u32>(refcountPtr(pool, f)) == 0 ? run + 1 : 0;
+    if (run < n) continue;
+    const start = f + 1 - n;
+    unlinkRun(pool, start, n);
+    return start;
+  }
+  return 0;
+}
+
+/** Unlinks the frames [start, start+n) (all on the free list: refcount 0) from the free list. */
+function unlinkRun(pool: usize, start: u32, n: u32): u32 {
+  let prev: usize = pool + POOL_OFF_FREE_HEAD;
+  let cur = load<u32>(prev);
+  let taken: u32 = 0;
+  while (cur != 0 && taken < n) {
+    const next = load<u32>(<usize>cur << FRAME_SHIFT);
+    if (cur >= start && cur - start < n) {
+      store<u32>(prev, next);
+      taken++;
+    } else {
+      prev = <usize>cur << FRAME_SHIFT;
+    }
+    cur = next;
+  }
+  store<u32>(pool, load<u32>(pool, POOL_OFF_FREE_COUNT) - taken, POOL_OFF_FREE_COUNT);
+  return taken;
 }
 
 /** Takes one more reference to an in-use frame (sharing). */
@@ -145,15 +195,28 @@ export function frameRefcount(pool: usize, hpa: usize): u32 {
 /** Drops one reference; the frame returns to the free list when none is left. */
 export function frameUnref(pool: usize, hpa: usize): void {
   const frame = <u32>(hpa >> FRAME_SHIFT);
-  const old = atomic.sub<u32>(refcountPtr(pool, frame), 1);
-  if (old == 2) atomic.sub<u32>(pool, 1, POOL_OFF_SHARED);
-  if (old != 1) return;
-  spinLock(pool + POOL_OFF_LOCK);
-  store<u32>(hpa, load<u32>(pool, POOL_OFF_FREE_HEAD));
-  store<u32>(pool, frame, POOL_OFF_FREE_HEAD);
-  store<u32>(pool, load<u32>(pool, POOL_OFF_FREE_COUNT) + 1, POOL_OFF_FREE_COUNT);
-  spinUnlock(pool + POOL_OFF_LOCK);
-  atomic.sub<u32>(pool, 1, POOL_OFF_USED);
+  const rc = refcountPtr(pool, frame);
+  while (true) {
+    const old = atomic.load<u32>(rc);
+    if (old == 0) return; // already free: a double free is ignored rather than corrupting the list
+    if (old > 1) {
+      if (atomic.cmpxchg<u32>(rc, old, old - 1) != old) continue;
+      if (old == 2) atomic.sub<u32>(pool, 1, POOL_OFF_SHARED);
+      return;
+    }
+    // last reference: refcount 0 and the push happen together under the lock
+    spinLock(pool + POOL_OFF_LOCK);
+    if (atomic.cmpxchg<u32>(rc, 1, 0) != 1) {
+      spinUnlock(pool + POOL_OFF_LOCK);
+      continue;
+    }
+    store<u32>(hpa, load<u32>(pool, POOL_OFF_FREE_HEAD));
+    store<u32>(pool, frame, POOL_OFF_FREE_HEAD);
+    store<u32>(pool, load<u32>(pool, POOL_OFF_FREE_COUNT) + 1, POOL_OFF_FREE_COUNT);
+    spinUnlock(pool + POOL_OFF_LOCK);
+    atomic.sub<u32>(pool, 1, POOL_OFF_USED);
+    return;
+  }
 }
 
 /** Frees `n` contiguous frames from frameAllocContiguous (each goes back on the free list). */

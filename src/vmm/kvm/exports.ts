@@ -14,6 +14,7 @@ export interface HvExports {
   pool_oom_events(pool: number): number;
   pool_vm_count(pool: number): number;
   pool_alloc(pool: number, n: number): number;
+  pool_vm_at(pool: number, index: number): number;
   pool_free(pool: number, hpa: number, n: number): void;
   pool_frame_refcount(pool: number, hpa: number): number;
   vm_create(pool: number): number;

@@ -5,7 +5,7 @@
 // aligned; the pool's size is fixed at creation (initial = maximum pages), at most 4 GiB (wasm32).
 
 import { createPoolMemory, instantiateCore } from '../../worker/core-module.js';
-import { type HvExports, ptr } from './exports.js';
+import { type HvExports, coreConst, ptr } from './exports.js';
 import { Vm } from './vm.js';
 
 export const DEFAULT_POOL_MIB = 1024;
@@ -23,6 +23,15 @@ export interface PoolStats {
   vmCount: number;
   totalBytes: number;
   usedBytes: number;
+}
+
+export interface VmUsage {
+  id: number;
+  pointer: number;
+  guestFrames: number;
+  eptFrames: number;
+  /** stopped because the pool was exhausted */
+  oom: boolean;
 }
 
 export interface KvmAttachInfo {
@@ -80,6 +89,20 @@ export class Kvm {
   /** Wraps a VM struct created elsewhere (another worker's createVm) by its pointer. */
   openVm(vmPointer: number): Vm {
     return new Vm(this, ptr(vmPointer));
+  }
+
+  /** Memory held by every VM in the pool (all workers' VMs), by VM id. */
+  vmUsage(): VmUsage[] {
+    const c = this.core;
+    const out: VmUsage[] = [];
+    const max = coreConst(c, 'POOL_MAX_VMS');
+    for (let i = 0; i < max; i++) {
+      const vm = ptr(c.pool_vm_at(this.pool, i));
+      if (vm === 0) continue;
+      out.push({ id: c.vm_id(vm), pointer: vm, guestFrames: c.vm_frames(vm), eptFrames: c.vm_table_frames(vm),
+        oom: c.vm_state(vm) === coreConst(c, 'VM_STATE_OOM') });
+    }
+    return out;
   }
 
   poolStats(): PoolStats {

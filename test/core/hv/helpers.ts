@@ -5,7 +5,7 @@ import { Kvm } from '../../../src/vmm/kvm/index.js';
 let compiled: Promise<WebAssembly.Module> | undefined;
 
 export function coreModule(): Promise<WebAssembly.Module> {
-  compiled ??= compileCore();
+  compiled ??= compileCore(process.env.CORE_WASM || undefined); // CORE_WASM: test another build
   return compiled;
 }
 

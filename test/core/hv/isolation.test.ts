@@ -133,3 +133,39 @@ describe('frame allocator across workers', () => {
     expect(s.freeFrames + s.usedFrames).toBe(s.totalFrames);
   });
 });
+
+const FAULT_WORKER_SRC = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, memory, vm, pages } = workerData;
+const c = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('abort'); }, hostMonotonicNs: () => 0 } }).exports;
+const seen = [];
+for (let round = 0; round < 4; round++)
+  for (let p = 0; p < pages; p++) seen.push(c.ept_translate(vm, p * 4096, round & 1 ? 2 : 1));
+parentPort.postMessage(seen.slice(0, pages));
+`;
+
+describe('EPT faults from several vCPU threads at once', () => {
+  it('maps each page once: racing first touches agree on the frame and leak nothing', async () => {
+    const kvm = await makeKvm(32);
+    const vm = kvm.createVm();
+    const pages = 2048;
+    vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0, memorySize: pages * PAGE });
+    const before = kvm.poolStats().usedFrames;
+    const run = () =>
+      new Promise<number[]>((resolve, reject) => {
+        const w = new Worker(FAULT_WORKER_SRC, {
+          eval: true,
+          workerData: { module: kvm.module, memory: kvm.memory, vm: vm.pointer, pages },
+        });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const [a, b, c] = await Promise.all([run(), run(), run()]);
+    expect(a).toEqual(b);
+    expect(a).toEqual(c);
+    expect(new Set(a).size).toBe(pages);
+    const s = vm.stats();
+    expect(s.guestFrames).toBe(pages);
+    expect(kvm.poolStats().usedFrames - before).toBe(pages + s.eptFrames - 1);
+  });
+});

@@ -156,8 +156,12 @@ describe('host memory pool and EPT', () => {
     vm.deleteMemoryRegion(1);
     expect(vm.stats().guestFrames).toBe(256);
     expect(() => vm.memory.readU8(4 * 1024 * MiB)).toThrow(GuestMemoryError);
-    vm.destroy();
+    expect(kvm.vmUsage()).toEqual([{ id: vm.id, pointer: vm.pointer, guestFrames: 256, eptFrames: vm.stats().eptFrames, oom: false }]);
+    vm.createVcpu(0);
+    vm.createVcpu(1);
+    vm.destroy(); // its vCPUs (and their CPU state blocks) go too
     expect(kvm.poolStats().usedFrames).toBe(baseline);
+    expect(kvm.vmUsage()).toEqual([]);
     expect(kvm.poolStats().vmCount).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 // run.test.ts — KVM_RUN with real guest code (real mode from the reset vector): MMIO exits and
 // read completion, in-kernel LAPIC MMIO, HLT exits with and without timers, budget exits, exit
 // counters, deterministic timer placement, and the OOM stop of a running vCPU.
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { MiB, makeKvm } from './helpers.js';
 import type { Kvm, Vcpu, Vm } from '../../../src/vmm/kvm/index.js';
@@ -122,7 +123,7 @@ describe('KVM_RUN', () => {
     // hlt -> warp to 1 ms -> timer fires -> wake; the second hlt wakes at once (the interrupt
     // stays pending: this CPU build does not take it yet), then the budget is spent
     expect(vcpu.run(2).reason).toBe('intr');
-    expect(c.vcpu_now_ns(vcpu.pointer)).toBe(1_000_000 + 2);
+    expect(c.vcpu_now_ns(vcpu.pointer)).toBe(1_000_000 + 1); // first hlt at t=1 warps to 1 ms, the second hlt retires at 1 ms + 1
     expect(vcpu.stats().halt_wakeups).toBe(2);
   });
 
@@ -145,5 +146,36 @@ describe('KVM_RUN', () => {
     if (exit.reason === 'internal-error') expect(exit.explanation).toMatch(/host out of memory/);
     expect(vm.stats().state).toBe('oom');
     expect(vcpu.run(100).reason).toBe('internal-error');
+  });
+
+  it('a halted vCPU sleeps on its doorbell until the deadline, or until a kick from another thread', async () => {
+    const { vcpu, kvm } = await machine([0xf4, 0xf4]);
+    vcpu.setRegs({ rflags: 0x202n });
+    const c = kvm.core;
+    c.mmio_write(vcpu.pointer, 0xfee000f0, 4, 0x1ff);
+    c.mmio_write(vcpu.pointer, 0xfee003e0, 4, 0xb);
+    c.mmio_write(vcpu.pointer, 0xfee00320, 4, 0x40);
+    c.mmio_write(vcpu.pointer, 0xfee00380, 4, 20_000_000); // 20 ms
+    const exit = vcpu.run(100);
+    if (exit.reason !== 'hlt' || exit.waitNs === null) throw new Error(`expected a timed hlt, got ${JSON.stringify(exit)}`);
+    expect(vcpu.waitForEvent(exit.waitNs / 1e6 + 5)).toBe(false); // nobody rang: the deadline passed
+    expect(vcpu.run(1).reason).toBe('intr'); // the timer fired on entry and woke the vCPU
+    expect(vcpu.stats().halt_wakeups).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a vCPU halted with no timer sleeps until another thread kicks it', async () => {
+    const { vcpu, kvm } = await machine([0xf4]);
+    vcpu.setRegs({ rflags: 0x202n });
+    expect(vcpu.run(100)).toMatchObject({ reason: 'hlt', interruptsEnabled: true, waitNs: null });
+    const w = new Worker(`
+      const { workerData } = require('node:worker_threads');
+      const c = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory, abort() {}, hostMonotonicNs: () => 0 } }).exports;
+      setTimeout(() => c.vcpu_kick(workerData.vcpu), 50);
+    `, { eval: true, workerData: { module: kvm.module, memory: kvm.memory, vcpu: vcpu.pointer } });
+    const t0 = Date.now();
+    expect(vcpu.waitForEvent(10_000)).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(9_000);
+    await w.terminate();
+    expect(vcpu.run(100)).toEqual({ reason: 'intr' }); // the kick makes run() return at once
   });
 });

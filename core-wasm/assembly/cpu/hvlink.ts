@@ -1,0 +1,8 @@
+// cpu/hvlink.ts — the functions the CPU needs from the hypervisor (core-contract.md): EPT
+// translation and generation, the interrupt controller, the TSC and the APIC MSRs. One file, so
+// the rest of cpu/ has a single place where it meets hv/.
+export { eptTranslate, eptGeneration } from '../hv/ept';
+export {
+  irqPending, irqAcknowledge, nmiPending, nmiAcknowledge, tscRead, tscWrite, apicBaseRead, apicBaseWrite,
+  apicMsrRead, apicMsrWrite,
+} from '../hv/irq';
