@@ -23,8 +23,10 @@ function vitest(): Counts {
     '--reporter=json', `--outputFile.json=${file}`]);
   if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0, status: status || 1 };
   const r = JSON.parse(readFileSync(file, 'utf8'));
-  return { passed: r.numPassedTests, failed: r.numFailedTests + (r.numFailedTestSuites ?? 0),
-    skipped: r.numPendingTests + r.numTodoTests, status };
+  // a file that fails outside any test (an import error, a failing hook) counts once
+  const fileErrors = (r.testResults as { status: string; assertionResults: { status: string }[] }[])
+    .filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
+  return { passed: r.numPassedTests, failed: r.numFailedTests + fileErrors, skipped: r.numPendingTests + r.numTodoTests, status };
 }
 
 function playwright(): Counts {

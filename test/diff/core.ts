@@ -5,7 +5,6 @@
 // to the harness (CPU_OFF_EXC_EXIT) instead of being delivered.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +28,7 @@ export function buildCore(optimize = 3): string {
   const release = join(ROOT, 'build', 'core.wasm');
   const newest = newestMtime(src);
   if (optimize === 3 && existsSync(release) && statSync(release).mtimeMs > newest) return release;
-  const dir = join(tmpdir(), 'wasmvirt-cpu');
+  const dir = join(ROOT, 'build', 'diff-core'); // per checkout: worktrees must not share builds
   mkdirSync(dir, { recursive: true });
   const out = join(dir, `core-O${optimize}.wasm`);
   const stamp = `${out}.stamp`; // the newest source mtime the build saw (sources may change during a build)

@@ -113,18 +113,23 @@ describe('KVM_RUN', () => {
   });
 
   it('deterministic clock: a halted guest warps to its timer deadline instead of exiting', async () => {
-    const { vcpu, kvm } = await machine([0xf4, 0xf4, 0xf4], { deterministic: true });
+    const { vcpu, vm, kvm } = await machine([0xf4, 0xf4, 0xf4], { deterministic: true });
+    // real-mode IVT entry 0x40 -> 0000:0500, where the handler is `inc bx; hlt`
+    vm.memory.write(0x40 * 4, new Uint8Array([0x00, 0x05, 0x00, 0x00]));
+    vm.memory.write(0x500, new Uint8Array([0x43, 0xf4]));
     vcpu.setRegs({ rflags: 0x202n });
     const c = kvm.core;
     c.mmio_write(vcpu.pointer, 0xfee000f0, 4, 0x1ff);
     c.mmio_write(vcpu.pointer, 0xfee003e0, 4, 0xb);
     c.mmio_write(vcpu.pointer, 0xfee00320, 4, 0x40);
     c.mmio_write(vcpu.pointer, 0xfee00380, 4, 1_000_000);
-    // hlt -> warp to 1 ms -> timer fires -> wake; the second hlt wakes at once (the interrupt
-    // stays pending: this CPU build does not take it yet), then the budget is spent
-    expect(vcpu.run(2).reason).toBe('intr');
-    expect(c.vcpu_now_ns(vcpu.pointer)).toBe(1_000_000 + 1); // first hlt at t=1 warps to 1 ms, the second hlt retires at 1 ms + 1
-    expect(vcpu.stats().halt_wakeups).toBe(2);
+    // hlt at t=0 warps the clock to the 1 ms deadline; the timer fires, the halt ends and the CPU
+    // takes vector 0x40: inc bx, then the handler's hlt has no deadline left and exits
+    const exit = vcpu.run(10);
+    expect(exit).toMatchObject({ reason: 'hlt', interruptsEnabled: false, deadlineNs: null });
+    expect(c.vcpu_now_ns(vcpu.pointer)).toBe(1_000_000 + 2); // the warp, then inc and hlt retire 1 ns each
+    expect(vcpu.getRegs().rbx & 0xffffn).toBe(1n);
+    expect(vcpu.stats().halt_wakeups).toBe(1);
   });
 
   it('a vCPU whose VM exhausts the pool stops with "host out of memory"', async () => {
