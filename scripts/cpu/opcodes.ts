@@ -202,7 +202,14 @@ export const OPCODES: string[] = [
   'D4 | AAM Ib | aam | i64 undef=OAC',
   'D5 | AAD Ib | aad | i64 undef=OAC',
   // --- misc (ops/system.ts)
-  '0F 1F /0 | NOP Ev | nop | ',
+  // 0F 19-0F 1F: the hint-NOP space (SDM "NOP"; ENDBR32/64 = F3 0F 1E FB/FA are NOPs without CET)
+  '0F 19 /r | NOP Ev | nop | ',
+  '0F 1A /r | NOP Ev | nop | ',
+  '0F 1B /r | NOP Ev | nop | ',
+  '0F 1C /r | NOP Ev | nop | ',
+  '0F 1D /r | NOP Ev | nop | ',
+  '0F 1E /r | NOP Ev | nop | ',
+  '0F 1F /r | NOP Ev | nop | ',
   '0F 0D /1 !11 | PREFETCHW M | nop | ',
   '0F 18 /0 !11 | PREFETCHNTA M | nop | ',
   '0F 18 /1 !11 | PREFETCHT0 M | nop | ',
@@ -253,7 +260,9 @@ export const OPCODES: string[] = [
   '6D | INS Yz,DX | ins | rep',
   '6E | OUTSB DX,Xb | outs | rep',
   '6F | OUTS DX,Xz | outs | rep',
-  // --- interrupts and far transfers (ops/far.ts)
+  // --- interrupts and far transfers (ops/far.ts, ops/farxfer.ts). Far transfers and SYSEXIT are nodiff: they
+  // depend on the host kernel's descriptor tables and MSRs (and AMD CPUs raise #UD for SYSEXIT in long
+  // mode, where Intel, which CPUID names, raises #GP at CPL 3); test/core/cpu/*.S tests them.
   'CC | INT3 | int3 | nodiff',
   'CD | INT Ib | int_I | nodiff',
   'CE | INTO | into | i64',
@@ -263,12 +272,12 @@ export const OPCODES: string[] = [
   'CB | RETF | retf | osz nodiff',
   'FF /3 !11 | CALLF Mp | callf_M | nodiff',
   'FF /5 !11 | JMPF Mp | jmpf_M | nodiff',
-  '9A | CALLF Ap | callf_A | i64',
-  'EA | JMPF Ap | jmpf_A | i64',
+  '9A | CALLF Ap | callf_A | i64 nodiff',
+  'EA | JMPF Ap | jmpf_A | i64 nodiff',
   '0F 05 | SYSCALL | syscall | nodiff',
   '0F 07 | SYSRET | sysret | ',
   '0F 34 | SYSENTER | sysenter | nodiff',
-  '0F 35 | SYSEXIT | sysexit | ',
+  '0F 35 | SYSEXIT | sysexit | nodiff',
   // --- segment registers (ops/segment.ts)
   '8C /r | MOV Ev,Sw | mov_ES | nodiff',
   '8E /r | MOV Sw,Ew | mov_SE | nodiff',

@@ -45,3 +45,12 @@ export function runNative(cases: Case[]): Map<number, NativeResult> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Whether this host runs 32-bit compatibility-mode user code (some hypervisors' guests cannot:
+ * every instruction there faults with #GP). Probe: NOP; UD2 at CS 0x23 must end in #UD after the NOP. */
+export function hostRunsCompatibilityMode(): boolean {
+  const probe = { id: 0, form: { mode: 32 }, seed: 1, rflags: 0x202n, regs: Array<bigint>(16).fill(0n),
+    code: new Uint8Array([0x90, 0x0f, 0x0b]), pokes: [] } as unknown as Case;
+  const r = runNative([probe]).get(0);
+  return r !== undefined && r.vector === 6 && r.rip === 0x1000_0001n;
+}

@@ -1,7 +1,5 @@
 // cpu/cpuid.ts — the CPUID table (SDM vol. 2 CPUID; AMD APM vol. 3 for 0x8000_00xx). It
-// advertises what the interpreter implements, plus the hypervisor bit. x87/FXSR/SSE/SSE2 are
-// required by x86-64 Linux and are advertised for when cpu/ops/x87.ts and sse.ts land; until
-// then those instructions raise #UD (see the opcode table).
+// advertises what the interpreter implements, plus the hypervisor bit.
 import * as S from './state';
 
 // Leaf 1 EDX: FPU TSC MSR PAE CX8 APIC SEP PGE CMOV PAT PSE CLFSH FXSR SSE SSE2 (and DE PSE VME? no)
@@ -25,8 +23,8 @@ export function cpuid(cpu: usize, leaf: u32, sub: u32): void {
   else if (leaf >= 0x8000_0002 && leaf <= 0x8000_0004) {
     // brand string "wasmvirt x86-64 interpreter" padded with spaces
     const i = leaf - 0x8000_0002;
-    if (i == 0) { a = 0x6D73_6177; b = 0x7472_6976; c = 0x3878_2020; d = 0x3436_2D36; }
-    else if (i == 1) { a = 0x746E_6920; b = 0x7072_6565; c = 0x6574_6572; d = 0x2020_2072; }
+    if (i == 0) { a = 0x6D73_6177; b = 0x7472_6976; c = 0x3638_7820; d = 0x2034_362D; }
+    else if (i == 1) { a = 0x6574_6E69; b = 0x6572_7072; c = 0x2072_6574; d = 0x2020_2020; }
     else { a = 0x2020_2020; b = 0x2020_2020; c = 0x2020_2020; d = 0x0020_2020; }
   }
   else if (leaf == 0x8000_0008) { a = 0x0000_3028; }                                      // 40-bit physical, 48-bit linear

@@ -12,7 +12,8 @@
 // VMM may sleep (Atomics.wait on the vCPU doorbell, which every kick rings).
 // Time slices: in deterministic mode a slice ends exactly at the next timer deadline (so timer
 // interrupts land at the same instruction every run); in realtime mode slices are at most
-// REALTIME_SLICE instructions, so timers are serviced at sub-millisecond granularity.
+// REALTIME_SLICE instructions and end near the next timer deadline (at the instruction rate
+// measured in this run), so timers are serviced close to their time however fast the host runs.
 
 import { FRAME_SHIFT, FRAME_SIZE, frameAllocContiguous } from './pool';
 import { VM_OFF_STATE, VM_OFF_OOM_GPA, VM_STATE_RUNNING, vmPool } from './vm';
@@ -42,6 +43,8 @@ import { cpu_init, cpu_execute, cpu_complete_io, cpu_state_size, cpu_update_mode
 import * as S from '../cpu/state';
 
 export const REALTIME_SLICE: u64 = 1 << 16;
+const REALTIME_MIN_SLICE: u64 = 256;
+const REALTIME_START_RATE: f64 = 0.005; // 5 MIPS until measured
 const COMPLETE_IO: u32 = 1;
 const COMPLETE_MMIO: u32 = 2;
 
@@ -131,6 +134,7 @@ export function vcpuRun(vcpu: usize, budget: u64): u32 {
   }
   const deterministic = clockDeterministic(vm);
   let remaining = budget;
+  let perNs: f64 = REALTIME_START_RATE; // instructions per ns of VM time (realtime mode)
   while (true) {
     if (atomic.load<u32>(vm, VM_OFF_STATE) != VM_STATE_RUNNING) return internalError(vcpu, INTERNAL_ERROR_HOST_OOM, icount0);
     atomic.store<i32>(cpu, 0, S.CPU_OFF_REQUEST);
@@ -171,12 +175,24 @@ export function vcpuRun(vcpu: usize, budget: u64): u32 {
         const n = deadline > now ? instructionsForNs(vcpu, deadline - now) : 1;
         if (n < slice) slice = n;
       }
-    } else if (slice > REALTIME_SLICE) {
-      slice = REALTIME_SLICE;
+    } else {
+      // End the slice near the next deadline, at the instruction rate measured so far, so a
+      // timer interrupt lands close to its time even when the host runs the guest slowly.
+      const deadline = vcpuNextDeadline(vcpu);
+      if (deadline != NO_DEADLINE) {
+        const gap: u64 = deadline > now ? deadline - now : 0;
+        const n = <u64>(<f64>gap * perNs) + REALTIME_MIN_SLICE;
+        if (n < slice) slice = n;
+      }
+      if (slice > REALTIME_SLICE) slice = REALTIME_SLICE;
     }
     const before = vcpuInstructions(vcpu);
     const code = cpu_execute(cpu, slice);
     const ran = vcpuInstructions(vcpu) - before;
+    if (!deterministic && ran >= REALTIME_MIN_SLICE) {
+      const t = vcpuNowNs(vcpu);
+      if (t > now) perNs = (perNs + <f64>ran / <f64>(t - now)) * 0.5;
+    }
     remaining = ran >= remaining ? 0 : remaining - ran;
     if (code == S.CPU_EXIT_NONE && ran == 0) return finish(vcpu, EXIT_INTR, icount0); // no progress: let the VMM look
     if (code == S.CPU_EXIT_NONE || code == S.CPU_EXIT_REQUEST || code == S.CPU_EXIT_HLT) continue;

@@ -1,6 +1,5 @@
 // cpu/ops/far.ts — INT n, INT3, INT1, INTO, IRET, SYSCALL/SYSRET, SWAPGS (SDM vol. 2; vol. 3A
-// 5.8.8 fast system calls, 6.14.4 IRET in IA-32e mode). Far CALL/JMP/RET through call gates and
-// task switches are not implemented yet (their table rows dispatch to #UD).
+// 5.8.8 fast system calls, 6.14.4 IRET in IA-32e mode). Far CALL/JMP/RET: ops/farxfer.ts.
 import * as S from '../state';
 import * as D from '../decoded';
 import { raise, aborted } from '../except';
@@ -73,15 +72,25 @@ export function iret<T>(cpu: usize, d: usize): void {
     if ((ssSel & 0xFFFC) == 0 && long && rpl != 3) loadNullSeg(cpu, S.SEG_SS, ssSel);
     else if (!loadDataSeg(cpu, S.SEG_SS, ssSel)) return;
     store<u64>(cpu, newRsp, S.CPU_OFF_RSP);
-    if (rpl > cpl) {
-      // Data segments that the outer level may not use become null (SDM IRET operation).
-      for (let s = 0; s < 6; s++) {
-        if (s == S.SEG_CS || s == S.SEG_SS) continue;
-        const p = segPtr(cpu, s);
-        const a = load<u16>(p, S.SEG_ATTR);
-        const dataOrNonConf = (a & 0x8) == 0 || (a & 0x4) == 0;
-        if (dataOrNonConf && <i32>((a >> 5) & 3) < rpl) loadNullSeg(cpu, s, 0);
-      }
+    if (rpl > cpl) nullOuterDataSegs(cpu, rpl);
+  }
+}
+
+/**
+ * After a return to outer level `rpl`: data segments it may not use become null (SDM IRET, RET:
+ * "SegmentSelector <- 0", the register becomes unusable). Only the selector and the access
+ * rights change: the hidden base stays, which is what 64-bit code sees through FS and GS (a
+ * user thread's TLS base survives the kernel's IRET with null FS/GS selectors).
+ */
+export function nullOuterDataSegs(cpu: usize, rpl: i32): void {
+  for (let s = 0; s < 6; s++) {
+    if (s == S.SEG_CS || s == S.SEG_SS) continue;
+    const p = segPtr(cpu, s);
+    const a = load<u16>(p, S.SEG_ATTR);
+    const dataOrNonConf = (a & 0x8) == 0 || (a & 0x4) == 0;
+    if (dataOrNonConf && <i32>((a >> 5) & 3) < rpl) {
+      store<u16>(p, 0, S.SEG_SELECTOR);
+      store<u16>(p, 0, S.SEG_ATTR);
     }
   }
 }
@@ -137,5 +146,35 @@ export function swapgs<T>(cpu: usize, d: usize): void {
   const g = load<u64>(p, S.SEG_BASE);
   store<u64>(p, load<u64>(cpu, S.CPU_OFF_KERNEL_GS_BASE), S.SEG_BASE);
   store<u64>(cpu, g, S.CPU_OFF_KERNEL_GS_BASE);
+  updateMode(cpu);
+}
+
+/** SYSENTER (SDM vol. 2; 5.8.7): to CPL 0 at IA32_SYSENTER_CS:EIP with SS = CS + 8, flat. */
+export function sysenter<T>(cpu: usize, d: usize): void {
+  const sel = <u32>(load<u64>(cpu, S.CPU_OFF_SYSENTER_CS) & 0xFFFC);
+  if (load<i32>(cpu, S.CPU_OFF_MODE) == S.MODE_REAL || sel == 0) { raise(cpu, S.EXC_GP, 0); return; }
+  const long = (load<u64>(cpu, S.CPU_OFF_EFER) & 0x400) != 0;
+  store<i32>(cpu, 0, S.CPU_OFF_LF_OP);
+  store<u64>(cpu, (getRflags(cpu) & ~(S.FL_VM | S.FL_IF | S.FL_RF)) | 2, S.CPU_OFF_RFLAGS);
+  flatSeg(cpu, S.SEG_CS, sel, long ? 0xA09B : 0xC09B);
+  flatSeg(cpu, S.SEG_SS, sel + 8, 0xC093);
+  const esp = load<u64>(cpu, S.CPU_OFF_SYSENTER_ESP); const eip = load<u64>(cpu, S.CPU_OFF_SYSENTER_EIP);
+  store<u64>(cpu, long ? esp : esp & 0xFFFF_FFFF, S.CPU_OFF_RSP);
+  store<u64>(cpu, long ? eip : eip & 0xFFFF_FFFF, S.CPU_OFF_RIP);
+  updateMode(cpu);
+}
+
+/** SYSEXIT: to CPL 3; REX.W = 64-bit code at SYSENTER_CS + 32 (RIP = RDX, RSP = RCX), else + 16. */
+export function sysexit<T>(cpu: usize, d: usize): void {
+  const base = <u32>(load<u64>(cpu, S.CPU_OFF_SYSENTER_CS) & 0xFFFC);
+  const mode = load<i32>(cpu, S.CPU_OFF_MODE);
+  if (mode == S.MODE_REAL || mode == S.MODE_VM86 || base == 0 || load<i32>(cpu, S.CPU_OFF_CPL) != 0) { raise(cpu, S.EXC_GP, 0); return; }
+  const w = mode == S.MODE_LONG64 && (load<u8>(d, D.D_REX) & 8) != 0;
+  const rip = load<u64>(cpu, S.CPU_OFF_RDX); const rsp = load<u64>(cpu, S.CPU_OFF_RCX);
+  if (w && ((<i64>(rip << 16) >> 16) != <i64>rip || (<i64>(rsp << 16) >> 16) != <i64>rsp)) { raise(cpu, S.EXC_GP, 0); return; }
+  flatSeg(cpu, S.SEG_CS, (w ? base + 32 : base + 16) | 3, w ? 0xA0FB : 0xC0FB);
+  flatSeg(cpu, S.SEG_SS, (w ? base + 40 : base + 24) | 3, 0xC0F3);
+  store<u64>(cpu, w ? rsp : rsp & 0xFFFF_FFFF, S.CPU_OFF_RSP);
+  store<u64>(cpu, w ? rip : rip & 0xFFFF_FFFF, S.CPU_OFF_RIP);
   updateMode(cpu);
 }

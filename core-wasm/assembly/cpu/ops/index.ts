@@ -20,6 +20,8 @@ export * from './ssestr';
 export * from './fxsr';
 export * from './x87ctl';
 export * from './far';
+export * from './farxfer';
+export * from './bcd';
 export * from './privileged';
 export * from './segops';
 export * from './io';
