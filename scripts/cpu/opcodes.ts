@@ -14,7 +14,7 @@
 //   64-bit mode), o64 (64-bit mode only), lock (LOCK allowed), undef=FLAGS (flags the SDM leaves
 //   undefined, masked by the differential test: letters O S Z A P C), nodiff (the host CPU cannot show
 //   it in user mode, or the result is host-specific), rep (string instruction), osz (sized by the
-//   operand size although no operand shows it: IRET/IRETD/IRETQ, RETF).
+//   operand size although no operand shows it: IRET/IRETD/IRETQ, RETF, CBW/CWD, far pointers, PUSH/POP sreg).
 // Generator: scripts/cpu/gen.ts -> cpu/gen/*.ts (decode tree, dispatch) and test/diff/forms.gen.json.
 
 import { SSE_ROWS } from './opcodes-sse.js';
@@ -86,8 +86,8 @@ export const OPCODES: string[] = [
   '90+r | XCHG Zv,rAX | xchg_ZA | ',
   '0F 40+cc /r | CMOVcc Gv,Ev | cmov CC | ',
   '0F 90+cc /r | SETcc Eb | setcc CC | ',
-  '98 | CBW | cbw | ',
-  '99 | CWD | cwd | ',
+  '98 | CBW | cbw | osz',
+  '99 | CWD | cwd | osz',
   '0F C8+r | BSWAP Zv | bswap_Z | ',
   '0F 38 F0 /r !11 | MOVBE Gv,M | movbe_GM | ',
   '0F 38 F1 /r !11 | MOVBE M,Gv | movbe_MG | ',
@@ -167,8 +167,8 @@ export const OPCODES: string[] = [
   '6A | PUSH Ib | push_I | d64',
   'C8 | ENTER Iw,Ib | enter | d64',
   'C9 | LEAVE | leave | d64',
-  '60 | PUSHA | pusha | i64',
-  '61 | POPA | popa | i64',
+  '60 | PUSHA | pusha | i64 osz',
+  '61 | POPA | popa | i64 osz',
   // --- control transfer (ops/control.ts)
   '70+cc | Jcc Jb | jcc CC | f64',
   '0F 80+cc | Jcc Jz | jcc CC | f64',
@@ -270,10 +270,10 @@ export const OPCODES: string[] = [
   'CF | IRET | iret | osz nodiff',
   'CA | RETF Iw | retf | osz nodiff',
   'CB | RETF | retf | osz nodiff',
-  'FF /3 !11 | CALLF Mp | callf_M | nodiff',
-  'FF /5 !11 | JMPF Mp | jmpf_M | nodiff',
-  '9A | CALLF Ap | callf_A | i64 nodiff',
-  'EA | JMPF Ap | jmpf_A | i64 nodiff',
+  'FF /3 !11 | CALLF Mp | callf_M | osz nodiff',
+  'FF /5 !11 | JMPF Mp | jmpf_M | osz nodiff',
+  '9A | CALLF Ap | callf_A | i64 osz nodiff',
+  'EA | JMPF Ap | jmpf_A | i64 osz nodiff',
   '0F 05 | SYSCALL | syscall | nodiff',
   '0F 07 | SYSRET | sysret | ',
   '0F 34 | SYSENTER | sysenter | nodiff',
@@ -281,13 +281,13 @@ export const OPCODES: string[] = [
   // --- segment registers (ops/segment.ts)
   '8C /r | MOV Ev,Sw | mov_ES | nodiff',
   '8E /r | MOV Sw,Ew | mov_SE | nodiff',
-  '06 | PUSH ES | push_S SEG_ES | i64',
-  '07 | POP ES | pop_S SEG_ES | i64 nodiff',
-  '0E | PUSH CS | push_S SEG_CS | i64',
-  '16 | PUSH SS | push_S SEG_SS | i64',
-  '17 | POP SS | pop_S SEG_SS | i64 nodiff',
-  '1E | PUSH DS | push_S SEG_DS | i64',
-  '1F | POP DS | pop_S SEG_DS | i64 nodiff',
+  '06 | PUSH ES | push_S SEG_ES | i64 osz',
+  '07 | POP ES | pop_S SEG_ES | i64 osz nodiff',
+  '0E | PUSH CS | push_S SEG_CS | i64 osz',
+  '16 | PUSH SS | push_S SEG_SS | i64 osz',
+  '17 | POP SS | pop_S SEG_SS | i64 osz nodiff',
+  '1E | PUSH DS | push_S SEG_DS | i64 osz',
+  '1F | POP DS | pop_S SEG_DS | i64 osz nodiff',
   '0F A0 | PUSH FS | push_S SEG_FS | d64 nodiff',
   '0F A1 | POP FS | pop_S SEG_FS | d64 nodiff',
   '0F A8 | PUSH GS | push_S SEG_GS | d64 nodiff',

@@ -1,6 +1,6 @@
 // The pc machine on the real core (build/core.wasm through src/vmm/kvm): memory slots, firmware
 // tables and the kernel written through the EPT, the boot state set with KVM_SET_REGS/SREGS, and
-// the project's Multiboot test kernel run to its isa-debug-exit (gated until the CPU executes it).
+// the project's Multiboot test kernel run to its isa-debug-exit.
 import { describe, expect, it } from 'vitest';
 import { compileCore } from '../../../src/cli/core-file.js';
 import { Kvm } from '../../../src/vmm/kvm/index.js';
@@ -31,9 +31,7 @@ describe('pc machine on the core', () => {
     expect(v.getSregs().cr0 & 1n).toBe(1n);
   });
 
-  // Needs a CPU that executes 32-bit protected-mode code (issue 3). Until it does, set
-  // WASMVIRT_BOOT_TESTS=1 to run it; the lead removes this gate when the CPU lands.
-  it.skipIf(!process.env.WASMVIRT_BOOT_TESTS)('boots the Multiboot test kernel: it prints on COM1 and exits through 0xf4 with its code', async () => {
+  it('boots the Multiboot test kernel: it prints on COM1 and exits through 0xf4 with its code', async () => {
     const { m, com1 } = await machine();
     const end = m.run({ sliceMs: 20_000, budget: 1_000_000 });
     expect(com1.text()).toBe('wasmvirt multiboot: ok, cmdline: from-the-vmm\n');

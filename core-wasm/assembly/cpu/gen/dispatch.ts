@@ -373,783 +373,813 @@ export function dispatch(cpu: usize, d: usize, id: i32): void {
     case 366: setcc<u8>(cpu, d, 13); break; // SETGE Eb
     case 367: setcc<u8>(cpu, d, 14); break; // SETLE Eb
     case 368: setcc<u8>(cpu, d, 15); break; // SETG Eb
-    case 369: cbw<u32>(cpu, d); break; // CBW 
-    case 370: cwd<u32>(cpu, d); break; // CWD 
-    case 371: bswap_Z<u16>(cpu, d); break; // BSWAP Zv
-    case 372: bswap_Z<u32>(cpu, d); break; // BSWAP Zv
-    case 373: bswap_Z<u64>(cpu, d); break; // BSWAP Zv
-    case 374: movbe_GM<u16>(cpu, d); break; // MOVBE Gv,M
-    case 375: movbe_GM<u32>(cpu, d); break; // MOVBE Gv,M
-    case 376: movbe_GM<u64>(cpu, d); break; // MOVBE Gv,M
-    case 377: movbe_MG<u16>(cpu, d); break; // MOVBE M,Gv
-    case 378: movbe_MG<u32>(cpu, d); break; // MOVBE M,Gv
-    case 379: movbe_MG<u64>(cpu, d); break; // MOVBE M,Gv
-    case 380: xlat<u32>(cpu, d); break; // XLAT 
-    case 381: sahf<u32>(cpu, d); break; // SAHF 
-    case 382: lahf<u32>(cpu, d); break; // LAHF 
-    case 383: test_EI<u8>(cpu, d); break; // TEST Eb,Ib
-    case 384: test_EI<u8>(cpu, d); break; // TEST Eb,Ib
-    case 385: test_EI<u16>(cpu, d); break; // TEST Ev,Iz
-    case 386: test_EI<u32>(cpu, d); break; // TEST Ev,Iz
-    case 387: test_EI<u64>(cpu, d); break; // TEST Ev,Iz
-    case 388: test_EI<u16>(cpu, d); break; // TEST Ev,Iz
-    case 389: test_EI<u32>(cpu, d); break; // TEST Ev,Iz
-    case 390: test_EI<u64>(cpu, d); break; // TEST Ev,Iz
-    case 391: test_EG<u8>(cpu, d); break; // TEST Eb,Gb
-    case 392: test_EG<u16>(cpu, d); break; // TEST Ev,Gv
-    case 393: test_EG<u32>(cpu, d); break; // TEST Ev,Gv
-    case 394: test_EG<u64>(cpu, d); break; // TEST Ev,Gv
-    case 395: test_AI<u8>(cpu, d); break; // TEST AL,Ib
-    case 396: test_AI<u16>(cpu, d); break; // TEST rAX,Iz
-    case 397: test_AI<u32>(cpu, d); break; // TEST rAX,Iz
-    case 398: test_AI<u64>(cpu, d); break; // TEST rAX,Iz
-    case 399: not_E<u8>(cpu, d); break; // NOT Eb
-    case 400: not_E<u16>(cpu, d); break; // NOT Ev
-    case 401: not_E<u32>(cpu, d); break; // NOT Ev
-    case 402: not_E<u64>(cpu, d); break; // NOT Ev
-    case 403: neg_E<u8>(cpu, d); break; // NEG Eb
-    case 404: neg_E<u16>(cpu, d); break; // NEG Ev
-    case 405: neg_E<u32>(cpu, d); break; // NEG Ev
-    case 406: neg_E<u64>(cpu, d); break; // NEG Ev
-    case 407: incdec_E<u8>(cpu, d, 0); break; // INC Eb
-    case 408: incdec_E<u8>(cpu, d, 1); break; // DEC Eb
-    case 409: incdec_E<u16>(cpu, d, 0); break; // INC Ev
-    case 410: incdec_E<u32>(cpu, d, 0); break; // INC Ev
-    case 411: incdec_E<u64>(cpu, d, 0); break; // INC Ev
-    case 412: incdec_E<u16>(cpu, d, 1); break; // DEC Ev
-    case 413: incdec_E<u32>(cpu, d, 1); break; // DEC Ev
-    case 414: incdec_E<u64>(cpu, d, 1); break; // DEC Ev
-    case 415: incdec_Z<u16>(cpu, d, 0); break; // INC Zv
-    case 416: incdec_Z<u32>(cpu, d, 0); break; // INC Zv
-    case 417: incdec_Z<u64>(cpu, d, 0); break; // INC Zv
-    case 418: incdec_Z<u16>(cpu, d, 1); break; // DEC Zv
-    case 419: incdec_Z<u32>(cpu, d, 1); break; // DEC Zv
-    case 420: incdec_Z<u64>(cpu, d, 1); break; // DEC Zv
-    case 421: mul_E<u8>(cpu, d); break; // MUL Eb
-    case 422: mul_E<u16>(cpu, d); break; // MUL Ev
-    case 423: mul_E<u32>(cpu, d); break; // MUL Ev
-    case 424: mul_E<u64>(cpu, d); break; // MUL Ev
-    case 425: imul_E<u8>(cpu, d); break; // IMUL Eb
-    case 426: imul_E<u16>(cpu, d); break; // IMUL Ev
-    case 427: imul_E<u32>(cpu, d); break; // IMUL Ev
-    case 428: imul_E<u64>(cpu, d); break; // IMUL Ev
-    case 429: div_E<u8>(cpu, d); break; // DIV Eb
-    case 430: div_E<u16>(cpu, d); break; // DIV Ev
-    case 431: div_E<u32>(cpu, d); break; // DIV Ev
-    case 432: div_E<u64>(cpu, d); break; // DIV Ev
-    case 433: idiv_E<u8>(cpu, d); break; // IDIV Eb
-    case 434: idiv_E<u16>(cpu, d); break; // IDIV Ev
-    case 435: idiv_E<u32>(cpu, d); break; // IDIV Ev
-    case 436: idiv_E<u64>(cpu, d); break; // IDIV Ev
-    case 437: imul_GE<u16>(cpu, d); break; // IMUL Gv,Ev
-    case 438: imul_GE<u32>(cpu, d); break; // IMUL Gv,Ev
-    case 439: imul_GE<u64>(cpu, d); break; // IMUL Gv,Ev
-    case 440: imul_GEI<u16>(cpu, d); break; // IMUL Gv,Ev,Iz
-    case 441: imul_GEI<u32>(cpu, d); break; // IMUL Gv,Ev,Iz
-    case 442: imul_GEI<u64>(cpu, d); break; // IMUL Gv,Ev,Iz
-    case 443: imul_GEI<u16>(cpu, d); break; // IMUL Gv,Ev,Ib
-    case 444: imul_GEI<u32>(cpu, d); break; // IMUL Gv,Ev,Ib
-    case 445: imul_GEI<u64>(cpu, d); break; // IMUL Gv,Ev,Ib
-    case 446: bt_EG<u16>(cpu, d, BT_BT); break; // BT Ev,Gv
-    case 447: bt_EG<u32>(cpu, d, BT_BT); break; // BT Ev,Gv
-    case 448: bt_EG<u64>(cpu, d, BT_BT); break; // BT Ev,Gv
-    case 449: bt_EG<u16>(cpu, d, BT_BTS); break; // BTS Ev,Gv
-    case 450: bt_EG<u32>(cpu, d, BT_BTS); break; // BTS Ev,Gv
-    case 451: bt_EG<u64>(cpu, d, BT_BTS); break; // BTS Ev,Gv
-    case 452: bt_EG<u16>(cpu, d, BT_BTR); break; // BTR Ev,Gv
-    case 453: bt_EG<u32>(cpu, d, BT_BTR); break; // BTR Ev,Gv
-    case 454: bt_EG<u64>(cpu, d, BT_BTR); break; // BTR Ev,Gv
-    case 455: bt_EG<u16>(cpu, d, BT_BTC); break; // BTC Ev,Gv
-    case 456: bt_EG<u32>(cpu, d, BT_BTC); break; // BTC Ev,Gv
-    case 457: bt_EG<u64>(cpu, d, BT_BTC); break; // BTC Ev,Gv
-    case 458: bt_EI<u16>(cpu, d, BT_BT); break; // BT Ev,Ib
-    case 459: bt_EI<u32>(cpu, d, BT_BT); break; // BT Ev,Ib
-    case 460: bt_EI<u64>(cpu, d, BT_BT); break; // BT Ev,Ib
-    case 461: bt_EI<u16>(cpu, d, BT_BTS); break; // BTS Ev,Ib
-    case 462: bt_EI<u32>(cpu, d, BT_BTS); break; // BTS Ev,Ib
-    case 463: bt_EI<u64>(cpu, d, BT_BTS); break; // BTS Ev,Ib
-    case 464: bt_EI<u16>(cpu, d, BT_BTR); break; // BTR Ev,Ib
-    case 465: bt_EI<u32>(cpu, d, BT_BTR); break; // BTR Ev,Ib
-    case 466: bt_EI<u64>(cpu, d, BT_BTR); break; // BTR Ev,Ib
-    case 467: bt_EI<u16>(cpu, d, BT_BTC); break; // BTC Ev,Ib
-    case 468: bt_EI<u32>(cpu, d, BT_BTC); break; // BTC Ev,Ib
-    case 469: bt_EI<u64>(cpu, d, BT_BTC); break; // BTC Ev,Ib
-    case 470: bsf<u16>(cpu, d); break; // BSF Gv,Ev
-    case 471: bsf<u32>(cpu, d); break; // BSF Gv,Ev
-    case 472: bsf<u64>(cpu, d); break; // BSF Gv,Ev
-    case 473: bsr<u16>(cpu, d); break; // BSR Gv,Ev
-    case 474: bsr<u32>(cpu, d); break; // BSR Gv,Ev
-    case 475: bsr<u64>(cpu, d); break; // BSR Gv,Ev
-    case 476: tzcnt<u16>(cpu, d); break; // TZCNT Gv,Ev
-    case 477: tzcnt<u32>(cpu, d); break; // TZCNT Gv,Ev
-    case 478: tzcnt<u64>(cpu, d); break; // TZCNT Gv,Ev
-    case 479: lzcnt<u16>(cpu, d); break; // LZCNT Gv,Ev
-    case 480: lzcnt<u32>(cpu, d); break; // LZCNT Gv,Ev
-    case 481: lzcnt<u64>(cpu, d); break; // LZCNT Gv,Ev
-    case 482: popcnt_GE<u16>(cpu, d); break; // POPCNT Gv,Ev
-    case 483: popcnt_GE<u32>(cpu, d); break; // POPCNT Gv,Ev
-    case 484: popcnt_GE<u64>(cpu, d); break; // POPCNT Gv,Ev
-    case 485: shld<u16>(cpu, d, BIT_IMM); break; // SHLD Ev,Gv,Ib
-    case 486: shld<u32>(cpu, d, BIT_IMM); break; // SHLD Ev,Gv,Ib
-    case 487: shld<u64>(cpu, d, BIT_IMM); break; // SHLD Ev,Gv,Ib
-    case 488: shld<u16>(cpu, d, BIT_CL); break; // SHLD Ev,Gv,CL
-    case 489: shld<u32>(cpu, d, BIT_CL); break; // SHLD Ev,Gv,CL
-    case 490: shld<u64>(cpu, d, BIT_CL); break; // SHLD Ev,Gv,CL
-    case 491: shrd<u16>(cpu, d, BIT_IMM); break; // SHRD Ev,Gv,Ib
-    case 492: shrd<u32>(cpu, d, BIT_IMM); break; // SHRD Ev,Gv,Ib
-    case 493: shrd<u64>(cpu, d, BIT_IMM); break; // SHRD Ev,Gv,Ib
-    case 494: shrd<u16>(cpu, d, BIT_CL); break; // SHRD Ev,Gv,CL
-    case 495: shrd<u32>(cpu, d, BIT_CL); break; // SHRD Ev,Gv,CL
-    case 496: shrd<u64>(cpu, d, BIT_CL); break; // SHRD Ev,Gv,CL
-    case 497: cmpxchg<u8>(cpu, d); break; // CMPXCHG Eb,Gb
-    case 498: cmpxchg<u16>(cpu, d); break; // CMPXCHG Ev,Gv
-    case 499: cmpxchg<u32>(cpu, d); break; // CMPXCHG Ev,Gv
-    case 500: cmpxchg<u64>(cpu, d); break; // CMPXCHG Ev,Gv
-    case 501: xadd<u8>(cpu, d); break; // XADD Eb,Gb
-    case 502: xadd<u16>(cpu, d); break; // XADD Ev,Gv
-    case 503: xadd<u32>(cpu, d); break; // XADD Ev,Gv
-    case 504: xadd<u64>(cpu, d); break; // XADD Ev,Gv
-    case 505: cmpxchg8b<u32>(cpu, d); break; // CMPXCHG8B Mq
-    case 506: cmc<u32>(cpu, d); break; // CMC 
-    case 507: clc<u32>(cpu, d); break; // CLC 
-    case 508: stc<u32>(cpu, d); break; // STC 
-    case 509: cld<u32>(cpu, d); break; // CLD 
-    case 510: std<u32>(cpu, d); break; // STD 
-    case 511: cli<u32>(cpu, d); break; // CLI 
-    case 512: sti<u32>(cpu, d); break; // STI 
-    case 513: pushf<u16>(cpu, d); break; // PUSHF 
-    case 514: pushf<u32>(cpu, d); break; // PUSHF 
-    case 515: pushf<u64>(cpu, d); break; // PUSHF 
-    case 516: popf<u16>(cpu, d); break; // POPF 
-    case 517: popf<u32>(cpu, d); break; // POPF 
-    case 518: popf<u64>(cpu, d); break; // POPF 
-    case 519: push_Z<u16>(cpu, d); break; // PUSH Zv
-    case 520: push_Z<u32>(cpu, d); break; // PUSH Zv
-    case 521: push_Z<u64>(cpu, d); break; // PUSH Zv
-    case 522: pop_Z<u16>(cpu, d); break; // POP Zv
-    case 523: pop_Z<u32>(cpu, d); break; // POP Zv
-    case 524: pop_Z<u64>(cpu, d); break; // POP Zv
-    case 525: push_E<u16>(cpu, d); break; // PUSH Ev
-    case 526: push_E<u32>(cpu, d); break; // PUSH Ev
-    case 527: push_E<u64>(cpu, d); break; // PUSH Ev
-    case 528: pop_E<u16>(cpu, d); break; // POP Ev
-    case 529: pop_E<u32>(cpu, d); break; // POP Ev
-    case 530: pop_E<u64>(cpu, d); break; // POP Ev
-    case 531: push_I<u16>(cpu, d); break; // PUSH Iz
-    case 532: push_I<u32>(cpu, d); break; // PUSH Iz
-    case 533: push_I<u64>(cpu, d); break; // PUSH Iz
-    case 534: push_I<u16>(cpu, d); break; // PUSH Ib
-    case 535: push_I<u32>(cpu, d); break; // PUSH Ib
-    case 536: push_I<u64>(cpu, d); break; // PUSH Ib
-    case 537: enter<u16>(cpu, d); break; // ENTER Iw,Ib
-    case 538: enter<u32>(cpu, d); break; // ENTER Iw,Ib
-    case 539: enter<u64>(cpu, d); break; // ENTER Iw,Ib
-    case 540: leave<u16>(cpu, d); break; // LEAVE 
-    case 541: leave<u32>(cpu, d); break; // LEAVE 
-    case 542: leave<u64>(cpu, d); break; // LEAVE 
-    case 543: pusha<u32>(cpu, d); break; // PUSHA 
-    case 544: popa<u32>(cpu, d); break; // POPA 
-    case 545: jcc<u16>(cpu, d, 0); break; // JO Jb
-    case 546: jcc<u32>(cpu, d, 0); break; // JO Jb
-    case 547: jcc<u64>(cpu, d, 0); break; // JO Jb
-    case 548: jcc<u16>(cpu, d, 1); break; // JNO Jb
-    case 549: jcc<u32>(cpu, d, 1); break; // JNO Jb
-    case 550: jcc<u64>(cpu, d, 1); break; // JNO Jb
-    case 551: jcc<u16>(cpu, d, 2); break; // JB Jb
-    case 552: jcc<u32>(cpu, d, 2); break; // JB Jb
-    case 553: jcc<u64>(cpu, d, 2); break; // JB Jb
-    case 554: jcc<u16>(cpu, d, 3); break; // JAE Jb
-    case 555: jcc<u32>(cpu, d, 3); break; // JAE Jb
-    case 556: jcc<u64>(cpu, d, 3); break; // JAE Jb
-    case 557: jcc<u16>(cpu, d, 4); break; // JE Jb
-    case 558: jcc<u32>(cpu, d, 4); break; // JE Jb
-    case 559: jcc<u64>(cpu, d, 4); break; // JE Jb
-    case 560: jcc<u16>(cpu, d, 5); break; // JNE Jb
-    case 561: jcc<u32>(cpu, d, 5); break; // JNE Jb
-    case 562: jcc<u64>(cpu, d, 5); break; // JNE Jb
-    case 563: jcc<u16>(cpu, d, 6); break; // JBE Jb
-    case 564: jcc<u32>(cpu, d, 6); break; // JBE Jb
-    case 565: jcc<u64>(cpu, d, 6); break; // JBE Jb
-    case 566: jcc<u16>(cpu, d, 7); break; // JA Jb
-    case 567: jcc<u32>(cpu, d, 7); break; // JA Jb
-    case 568: jcc<u64>(cpu, d, 7); break; // JA Jb
-    case 569: jcc<u16>(cpu, d, 8); break; // JS Jb
-    case 570: jcc<u32>(cpu, d, 8); break; // JS Jb
-    case 571: jcc<u64>(cpu, d, 8); break; // JS Jb
-    case 572: jcc<u16>(cpu, d, 9); break; // JNS Jb
-    case 573: jcc<u32>(cpu, d, 9); break; // JNS Jb
-    case 574: jcc<u64>(cpu, d, 9); break; // JNS Jb
-    case 575: jcc<u16>(cpu, d, 10); break; // JP Jb
-    case 576: jcc<u32>(cpu, d, 10); break; // JP Jb
-    case 577: jcc<u64>(cpu, d, 10); break; // JP Jb
-    case 578: jcc<u16>(cpu, d, 11); break; // JNP Jb
-    case 579: jcc<u32>(cpu, d, 11); break; // JNP Jb
-    case 580: jcc<u64>(cpu, d, 11); break; // JNP Jb
-    case 581: jcc<u16>(cpu, d, 12); break; // JL Jb
-    case 582: jcc<u32>(cpu, d, 12); break; // JL Jb
-    case 583: jcc<u64>(cpu, d, 12); break; // JL Jb
-    case 584: jcc<u16>(cpu, d, 13); break; // JGE Jb
-    case 585: jcc<u32>(cpu, d, 13); break; // JGE Jb
-    case 586: jcc<u64>(cpu, d, 13); break; // JGE Jb
-    case 587: jcc<u16>(cpu, d, 14); break; // JLE Jb
-    case 588: jcc<u32>(cpu, d, 14); break; // JLE Jb
-    case 589: jcc<u64>(cpu, d, 14); break; // JLE Jb
-    case 590: jcc<u16>(cpu, d, 15); break; // JG Jb
-    case 591: jcc<u32>(cpu, d, 15); break; // JG Jb
-    case 592: jcc<u64>(cpu, d, 15); break; // JG Jb
-    case 593: jcc<u16>(cpu, d, 0); break; // JO Jz
-    case 594: jcc<u32>(cpu, d, 0); break; // JO Jz
-    case 595: jcc<u64>(cpu, d, 0); break; // JO Jz
-    case 596: jcc<u16>(cpu, d, 1); break; // JNO Jz
-    case 597: jcc<u32>(cpu, d, 1); break; // JNO Jz
-    case 598: jcc<u64>(cpu, d, 1); break; // JNO Jz
-    case 599: jcc<u16>(cpu, d, 2); break; // JB Jz
-    case 600: jcc<u32>(cpu, d, 2); break; // JB Jz
-    case 601: jcc<u64>(cpu, d, 2); break; // JB Jz
-    case 602: jcc<u16>(cpu, d, 3); break; // JAE Jz
-    case 603: jcc<u32>(cpu, d, 3); break; // JAE Jz
-    case 604: jcc<u64>(cpu, d, 3); break; // JAE Jz
-    case 605: jcc<u16>(cpu, d, 4); break; // JE Jz
-    case 606: jcc<u32>(cpu, d, 4); break; // JE Jz
-    case 607: jcc<u64>(cpu, d, 4); break; // JE Jz
-    case 608: jcc<u16>(cpu, d, 5); break; // JNE Jz
-    case 609: jcc<u32>(cpu, d, 5); break; // JNE Jz
-    case 610: jcc<u64>(cpu, d, 5); break; // JNE Jz
-    case 611: jcc<u16>(cpu, d, 6); break; // JBE Jz
-    case 612: jcc<u32>(cpu, d, 6); break; // JBE Jz
-    case 613: jcc<u64>(cpu, d, 6); break; // JBE Jz
-    case 614: jcc<u16>(cpu, d, 7); break; // JA Jz
-    case 615: jcc<u32>(cpu, d, 7); break; // JA Jz
-    case 616: jcc<u64>(cpu, d, 7); break; // JA Jz
-    case 617: jcc<u16>(cpu, d, 8); break; // JS Jz
-    case 618: jcc<u32>(cpu, d, 8); break; // JS Jz
-    case 619: jcc<u64>(cpu, d, 8); break; // JS Jz
-    case 620: jcc<u16>(cpu, d, 9); break; // JNS Jz
-    case 621: jcc<u32>(cpu, d, 9); break; // JNS Jz
-    case 622: jcc<u64>(cpu, d, 9); break; // JNS Jz
-    case 623: jcc<u16>(cpu, d, 10); break; // JP Jz
-    case 624: jcc<u32>(cpu, d, 10); break; // JP Jz
-    case 625: jcc<u64>(cpu, d, 10); break; // JP Jz
-    case 626: jcc<u16>(cpu, d, 11); break; // JNP Jz
-    case 627: jcc<u32>(cpu, d, 11); break; // JNP Jz
-    case 628: jcc<u64>(cpu, d, 11); break; // JNP Jz
-    case 629: jcc<u16>(cpu, d, 12); break; // JL Jz
-    case 630: jcc<u32>(cpu, d, 12); break; // JL Jz
-    case 631: jcc<u64>(cpu, d, 12); break; // JL Jz
-    case 632: jcc<u16>(cpu, d, 13); break; // JGE Jz
-    case 633: jcc<u32>(cpu, d, 13); break; // JGE Jz
-    case 634: jcc<u64>(cpu, d, 13); break; // JGE Jz
-    case 635: jcc<u16>(cpu, d, 14); break; // JLE Jz
-    case 636: jcc<u32>(cpu, d, 14); break; // JLE Jz
-    case 637: jcc<u64>(cpu, d, 14); break; // JLE Jz
-    case 638: jcc<u16>(cpu, d, 15); break; // JG Jz
-    case 639: jcc<u32>(cpu, d, 15); break; // JG Jz
-    case 640: jcc<u64>(cpu, d, 15); break; // JG Jz
-    case 641: jmp_J<u16>(cpu, d); break; // JMP Jb
-    case 642: jmp_J<u32>(cpu, d); break; // JMP Jb
-    case 643: jmp_J<u64>(cpu, d); break; // JMP Jb
-    case 644: jmp_J<u16>(cpu, d); break; // JMP Jz
-    case 645: jmp_J<u32>(cpu, d); break; // JMP Jz
-    case 646: jmp_J<u64>(cpu, d); break; // JMP Jz
-    case 647: jmp_E<u16>(cpu, d); break; // JMP Ev
-    case 648: jmp_E<u32>(cpu, d); break; // JMP Ev
-    case 649: jmp_E<u64>(cpu, d); break; // JMP Ev
-    case 650: call_J<u16>(cpu, d); break; // CALL Jz
-    case 651: call_J<u32>(cpu, d); break; // CALL Jz
-    case 652: call_J<u64>(cpu, d); break; // CALL Jz
-    case 653: call_E<u16>(cpu, d); break; // CALL Ev
-    case 654: call_E<u32>(cpu, d); break; // CALL Ev
-    case 655: call_E<u64>(cpu, d); break; // CALL Ev
-    case 656: ret<u16>(cpu, d); break; // RET 
-    case 657: ret<u32>(cpu, d); break; // RET 
-    case 658: ret<u64>(cpu, d); break; // RET 
-    case 659: ret_I<u16>(cpu, d); break; // RET Iw
-    case 660: ret_I<u32>(cpu, d); break; // RET Iw
-    case 661: ret_I<u64>(cpu, d); break; // RET Iw
-    case 662: loop<u16>(cpu, d, LOOP_NE); break; // LOOPNE Jb
-    case 663: loop<u32>(cpu, d, LOOP_NE); break; // LOOPNE Jb
-    case 664: loop<u64>(cpu, d, LOOP_NE); break; // LOOPNE Jb
-    case 665: loop<u16>(cpu, d, LOOP_E); break; // LOOPE Jb
-    case 666: loop<u32>(cpu, d, LOOP_E); break; // LOOPE Jb
-    case 667: loop<u64>(cpu, d, LOOP_E); break; // LOOPE Jb
-    case 668: loop<u16>(cpu, d, LOOP_ALWAYS); break; // LOOP Jb
-    case 669: loop<u32>(cpu, d, LOOP_ALWAYS); break; // LOOP Jb
-    case 670: loop<u64>(cpu, d, LOOP_ALWAYS); break; // LOOP Jb
-    case 671: jrcxz<u16>(cpu, d); break; // JrCXZ Jb
-    case 672: jrcxz<u32>(cpu, d); break; // JrCXZ Jb
-    case 673: jrcxz<u64>(cpu, d); break; // JrCXZ Jb
-    case 674: movs<u8>(cpu, d); break; // MOVSB Yb,Xb
-    case 675: movs<u16>(cpu, d); break; // MOVS Yv,Xv
-    case 676: movs<u32>(cpu, d); break; // MOVS Yv,Xv
-    case 677: movs<u64>(cpu, d); break; // MOVS Yv,Xv
-    case 678: cmps<u8>(cpu, d); break; // CMPSB Xb,Yb
-    case 679: cmps<u16>(cpu, d); break; // CMPS Xv,Yv
-    case 680: cmps<u32>(cpu, d); break; // CMPS Xv,Yv
-    case 681: cmps<u64>(cpu, d); break; // CMPS Xv,Yv
-    case 682: stos<u8>(cpu, d); break; // STOSB Yb,AL
-    case 683: stos<u16>(cpu, d); break; // STOS Yv,rAX
-    case 684: stos<u32>(cpu, d); break; // STOS Yv,rAX
-    case 685: stos<u64>(cpu, d); break; // STOS Yv,rAX
-    case 686: lods<u8>(cpu, d); break; // LODSB AL,Xb
-    case 687: lods<u16>(cpu, d); break; // LODS rAX,Xv
-    case 688: lods<u32>(cpu, d); break; // LODS rAX,Xv
-    case 689: lods<u64>(cpu, d); break; // LODS rAX,Xv
-    case 690: scas<u8>(cpu, d); break; // SCASB AL,Yb
-    case 691: scas<u16>(cpu, d); break; // SCAS rAX,Yv
-    case 692: scas<u32>(cpu, d); break; // SCAS rAX,Yv
-    case 693: scas<u64>(cpu, d); break; // SCAS rAX,Yv
-    case 694: daa<u32>(cpu, d); break; // DAA 
-    case 695: das<u32>(cpu, d); break; // DAS 
-    case 696: aaa<u32>(cpu, d); break; // AAA 
-    case 697: aas<u32>(cpu, d); break; // AAS 
-    case 698: aam<u32>(cpu, d); break; // AAM Ib
-    case 699: aad<u32>(cpu, d); break; // AAD Ib
-    case 700: nop<u16>(cpu, d); break; // NOP Ev
-    case 701: nop<u32>(cpu, d); break; // NOP Ev
-    case 702: nop<u64>(cpu, d); break; // NOP Ev
-    case 703: nop<u16>(cpu, d); break; // NOP Ev
-    case 704: nop<u32>(cpu, d); break; // NOP Ev
-    case 705: nop<u64>(cpu, d); break; // NOP Ev
-    case 706: nop<u16>(cpu, d); break; // NOP Ev
-    case 707: nop<u32>(cpu, d); break; // NOP Ev
-    case 708: nop<u64>(cpu, d); break; // NOP Ev
-    case 709: nop<u16>(cpu, d); break; // NOP Ev
-    case 710: nop<u32>(cpu, d); break; // NOP Ev
-    case 711: nop<u64>(cpu, d); break; // NOP Ev
-    case 712: nop<u16>(cpu, d); break; // NOP Ev
-    case 713: nop<u32>(cpu, d); break; // NOP Ev
-    case 714: nop<u64>(cpu, d); break; // NOP Ev
-    case 715: nop<u16>(cpu, d); break; // NOP Ev
-    case 716: nop<u32>(cpu, d); break; // NOP Ev
-    case 717: nop<u64>(cpu, d); break; // NOP Ev
-    case 718: nop<u16>(cpu, d); break; // NOP Ev
-    case 719: nop<u32>(cpu, d); break; // NOP Ev
-    case 720: nop<u64>(cpu, d); break; // NOP Ev
-    case 721: nop<u32>(cpu, d); break; // PREFETCHW M
-    case 722: nop<u32>(cpu, d); break; // PREFETCHNTA M
-    case 723: nop<u32>(cpu, d); break; // PREFETCHT0 M
-    case 724: nop<u32>(cpu, d); break; // PREFETCHT1 M
-    case 725: nop<u32>(cpu, d); break; // PREFETCHT2 M
-    case 726: nop<u32>(cpu, d); break; // LFENCE 
-    case 727: nop<u32>(cpu, d); break; // MFENCE 
-    case 728: nop<u32>(cpu, d); break; // SFENCE 
-    case 729: clflush<u32>(cpu, d); break; // CLFLUSH M
-    case 730: ud<u32>(cpu, d); break; // UD2 
-    case 731: ud<u16>(cpu, d); break; // UD1 Gv,Ev
-    case 732: ud<u32>(cpu, d); break; // UD1 Gv,Ev
-    case 733: ud<u64>(cpu, d); break; // UD1 Gv,Ev
-    case 734: hlt<u32>(cpu, d); break; // HLT 
-    case 735: cpuid<u32>(cpu, d); break; // CPUID 
-    case 736: rdtsc<u32>(cpu, d); break; // RDTSC 
-    case 737: rdtscp<u32>(cpu, d); break; // RDTSCP 
-    case 738: wrmsr<u32>(cpu, d); break; // WRMSR 
-    case 739: rdmsr<u32>(cpu, d); break; // RDMSR 
-    case 740: rdpmc<u32>(cpu, d); break; // RDPMC 
-    case 741: clts<u32>(cpu, d); break; // CLTS 
-    case 742: invd<u32>(cpu, d); break; // INVD 
-    case 743: invd<u32>(cpu, d); break; // WBINVD 
-    case 744: invlpg<u32>(cpu, d); break; // INVLPG M
-    case 745: mov_RC<u16>(cpu, d); break; // MOV Rq,Cq
-    case 746: mov_RC<u32>(cpu, d); break; // MOV Rq,Cq
-    case 747: mov_RC<u64>(cpu, d); break; // MOV Rq,Cq
-    case 748: mov_CR<u16>(cpu, d); break; // MOV Cq,Rq
-    case 749: mov_CR<u32>(cpu, d); break; // MOV Cq,Rq
-    case 750: mov_CR<u64>(cpu, d); break; // MOV Cq,Rq
-    case 751: mov_RD<u16>(cpu, d); break; // MOV Rq,Dq
-    case 752: mov_RD<u32>(cpu, d); break; // MOV Rq,Dq
-    case 753: mov_RD<u64>(cpu, d); break; // MOV Rq,Dq
-    case 754: mov_DR<u16>(cpu, d); break; // MOV Dq,Rq
-    case 755: mov_DR<u32>(cpu, d); break; // MOV Dq,Rq
-    case 756: mov_DR<u64>(cpu, d); break; // MOV Dq,Rq
-    case 757: sgdt<u32>(cpu, d); break; // SGDT M
-    case 758: sidt<u32>(cpu, d); break; // SIDT M
-    case 759: lgdt<u32>(cpu, d); break; // LGDT M
-    case 760: lidt<u32>(cpu, d); break; // LIDT M
-    case 761: smsw<u16>(cpu, d); break; // SMSW Ev
-    case 762: smsw<u32>(cpu, d); break; // SMSW Ev
-    case 763: smsw<u64>(cpu, d); break; // SMSW Ev
-    case 764: lmsw<u16>(cpu, d); break; // LMSW Ew
-    case 765: swapgs<u32>(cpu, d); break; // SWAPGS 
-    case 766: sldt<u16>(cpu, d); break; // SLDT Ev
-    case 767: sldt<u32>(cpu, d); break; // SLDT Ev
-    case 768: sldt<u64>(cpu, d); break; // SLDT Ev
-    case 769: str<u16>(cpu, d); break; // STR Ev
-    case 770: str<u32>(cpu, d); break; // STR Ev
-    case 771: str<u64>(cpu, d); break; // STR Ev
-    case 772: lldt<u16>(cpu, d); break; // LLDT Ew
-    case 773: ltr<u16>(cpu, d); break; // LTR Ew
-    case 774: in_I<u8>(cpu, d); break; // IN AL,Ib
-    case 775: in_I<u16>(cpu, d); break; // IN eAX,Ib
-    case 776: in_I<u32>(cpu, d); break; // IN eAX,Ib
-    case 777: in_I<u64>(cpu, d); break; // IN eAX,Ib
-    case 778: out_I<u8>(cpu, d); break; // OUT Ib,AL
-    case 779: out_I<u16>(cpu, d); break; // OUT Ib,eAX
-    case 780: out_I<u32>(cpu, d); break; // OUT Ib,eAX
-    case 781: out_I<u64>(cpu, d); break; // OUT Ib,eAX
-    case 782: in_DX<u8>(cpu, d); break; // IN AL,DX
-    case 783: in_DX<u16>(cpu, d); break; // IN eAX,DX
-    case 784: in_DX<u32>(cpu, d); break; // IN eAX,DX
-    case 785: in_DX<u64>(cpu, d); break; // IN eAX,DX
-    case 786: out_DX<u8>(cpu, d); break; // OUT DX,AL
-    case 787: out_DX<u16>(cpu, d); break; // OUT DX,eAX
-    case 788: out_DX<u32>(cpu, d); break; // OUT DX,eAX
-    case 789: out_DX<u64>(cpu, d); break; // OUT DX,eAX
-    case 790: ins<u8>(cpu, d); break; // INSB Yb,DX
-    case 791: ins<u16>(cpu, d); break; // INS Yz,DX
-    case 792: ins<u32>(cpu, d); break; // INS Yz,DX
-    case 793: ins<u64>(cpu, d); break; // INS Yz,DX
-    case 794: outs<u8>(cpu, d); break; // OUTSB DX,Xb
-    case 795: outs<u16>(cpu, d); break; // OUTS DX,Xz
-    case 796: outs<u32>(cpu, d); break; // OUTS DX,Xz
-    case 797: outs<u64>(cpu, d); break; // OUTS DX,Xz
-    case 798: int3<u32>(cpu, d); break; // INT3 
-    case 799: int_I<u32>(cpu, d); break; // INT Ib
-    case 800: into<u32>(cpu, d); break; // INTO 
-    case 801: int1<u32>(cpu, d); break; // INT1 
-    case 802: iret<u16>(cpu, d); break; // IRET 
-    case 803: iret<u32>(cpu, d); break; // IRET 
-    case 804: iret<u64>(cpu, d); break; // IRET 
-    case 805: retf<u16>(cpu, d); break; // RETF Iw
-    case 806: retf<u32>(cpu, d); break; // RETF Iw
-    case 807: retf<u64>(cpu, d); break; // RETF Iw
-    case 808: retf<u16>(cpu, d); break; // RETF 
-    case 809: retf<u32>(cpu, d); break; // RETF 
-    case 810: retf<u64>(cpu, d); break; // RETF 
-    case 811: callf_M<u32>(cpu, d); break; // CALLF Mp
-    case 812: jmpf_M<u32>(cpu, d); break; // JMPF Mp
-    case 813: callf_A<u32>(cpu, d); break; // CALLF Ap
-    case 814: jmpf_A<u32>(cpu, d); break; // JMPF Ap
-    case 815: syscall<u32>(cpu, d); break; // SYSCALL 
-    case 816: sysret<u32>(cpu, d); break; // SYSRET 
-    case 817: sysenter<u32>(cpu, d); break; // SYSENTER 
-    case 818: sysexit<u32>(cpu, d); break; // SYSEXIT 
-    case 819: mov_ES<u16>(cpu, d); break; // MOV Ev,Sw
-    case 820: mov_ES<u32>(cpu, d); break; // MOV Ev,Sw
-    case 821: mov_ES<u64>(cpu, d); break; // MOV Ev,Sw
-    case 822: mov_SE<u16>(cpu, d); break; // MOV Sw,Ew
-    case 823: push_S<u32>(cpu, d, SEG_ES); break; // PUSH ES
-    case 824: pop_S<u32>(cpu, d, SEG_ES); break; // POP ES
-    case 825: push_S<u32>(cpu, d, SEG_CS); break; // PUSH CS
-    case 826: push_S<u32>(cpu, d, SEG_SS); break; // PUSH SS
-    case 827: pop_S<u32>(cpu, d, SEG_SS); break; // POP SS
-    case 828: push_S<u32>(cpu, d, SEG_DS); break; // PUSH DS
-    case 829: pop_S<u32>(cpu, d, SEG_DS); break; // POP DS
-    case 830: push_S<u16>(cpu, d, SEG_FS); break; // PUSH FS
-    case 831: push_S<u32>(cpu, d, SEG_FS); break; // PUSH FS
-    case 832: push_S<u64>(cpu, d, SEG_FS); break; // PUSH FS
-    case 833: pop_S<u16>(cpu, d, SEG_FS); break; // POP FS
-    case 834: pop_S<u32>(cpu, d, SEG_FS); break; // POP FS
-    case 835: pop_S<u64>(cpu, d, SEG_FS); break; // POP FS
-    case 836: push_S<u16>(cpu, d, SEG_GS); break; // PUSH GS
-    case 837: push_S<u32>(cpu, d, SEG_GS); break; // PUSH GS
-    case 838: push_S<u64>(cpu, d, SEG_GS); break; // PUSH GS
-    case 839: pop_S<u16>(cpu, d, SEG_GS); break; // POP GS
-    case 840: pop_S<u32>(cpu, d, SEG_GS); break; // POP GS
-    case 841: pop_S<u64>(cpu, d, SEG_GS); break; // POP GS
-    case 842: lxs<u16>(cpu, d, SEG_ES); break; // LES Gz,Mp
-    case 843: lxs<u32>(cpu, d, SEG_ES); break; // LES Gz,Mp
-    case 844: lxs<u64>(cpu, d, SEG_ES); break; // LES Gz,Mp
-    case 845: lxs<u16>(cpu, d, SEG_DS); break; // LDS Gz,Mp
-    case 846: lxs<u32>(cpu, d, SEG_DS); break; // LDS Gz,Mp
-    case 847: lxs<u64>(cpu, d, SEG_DS); break; // LDS Gz,Mp
-    case 848: lxs<u16>(cpu, d, SEG_SS); break; // LSS Gv,Mp
-    case 849: lxs<u32>(cpu, d, SEG_SS); break; // LSS Gv,Mp
-    case 850: lxs<u64>(cpu, d, SEG_SS); break; // LSS Gv,Mp
-    case 851: lxs<u16>(cpu, d, SEG_FS); break; // LFS Gv,Mp
-    case 852: lxs<u32>(cpu, d, SEG_FS); break; // LFS Gv,Mp
-    case 853: lxs<u64>(cpu, d, SEG_FS); break; // LFS Gv,Mp
-    case 854: lxs<u16>(cpu, d, SEG_GS); break; // LGS Gv,Mp
-    case 855: lxs<u32>(cpu, d, SEG_GS); break; // LGS Gv,Mp
-    case 856: lxs<u64>(cpu, d, SEG_GS); break; // LGS Gv,Mp
-    case 857: fxsave<u32>(cpu, d); break; // FXSAVE M
-    case 858: fxrstor<u32>(cpu, d); break; // FXRSTOR M
-    case 859: ldmxcsr<u32>(cpu, d); break; // LDMXCSR Md
-    case 860: stmxcsr<u32>(cpu, d); break; // STMXCSR Md
-    case 861: fninit<u32>(cpu, d); break; // FNINIT 
-    case 862: fnclex<u32>(cpu, d); break; // FNCLEX 
-    case 863: fwait<u32>(cpu, d); break; // FWAIT 
-    case 864: fnstcw<u32>(cpu, d); break; // FNSTCW Mw
-    case 865: fldcw<u32>(cpu, d); break; // FLDCW Mw
-    case 866: fnstsw<u32>(cpu, d); break; // FNSTSW Mw
-    case 867: fnstsw_ax<u32>(cpu, d); break; // FNSTSW AX
-    case 868: emms<u32>(cpu, d); break; // EMMS 
-    case 869: sse_mov_VW<u32>(cpu, d, 1); break; // MOVUPS Vx,Wx
-    case 870: sse_mov_VW<u32>(cpu, d, 1); break; // MOVUPD Vx,Wx
-    case 871: sse_movs_VW<u32>(cpu, d, 4); break; // MOVSS Vx,Wss
-    case 872: sse_movs_VW<u32>(cpu, d, 8); break; // MOVSD Vx,Wsd
-    case 873: sse_mov_WV<u32>(cpu, d, 1); break; // MOVUPS Wx,Vx
-    case 874: sse_mov_WV<u32>(cpu, d, 1); break; // MOVUPD Wx,Vx
-    case 875: sse_movs_WV<u32>(cpu, d, 4); break; // MOVSS Wss,Vx
-    case 876: sse_movs_WV<u32>(cpu, d, 8); break; // MOVSD Wsd,Vx
-    case 877: sse_mov_VW<u32>(cpu, d, 16); break; // MOVAPS Vx,Wx
-    case 878: sse_mov_VW<u32>(cpu, d, 16); break; // MOVAPD Vx,Wx
-    case 879: sse_mov_WV<u32>(cpu, d, 16); break; // MOVAPS Wx,Vx
-    case 880: sse_mov_WV<u32>(cpu, d, 16); break; // MOVAPD Wx,Vx
-    case 881: sse_mov_VW<u32>(cpu, d, 16); break; // MOVDQA Vx,Wx
-    case 882: sse_mov_VW<u32>(cpu, d, 1); break; // MOVDQU Vx,Wx
-    case 883: sse_mov_WV<u32>(cpu, d, 16); break; // MOVDQA Wx,Vx
-    case 884: sse_mov_WV<u32>(cpu, d, 1); break; // MOVDQU Wx,Vx
-    case 885: sse_mov_VW<u32>(cpu, d, 1); break; // LDDQU Vx,Mx
-    case 886: sse_mov_WV<u32>(cpu, d, 16); break; // MOVNTPS Mx,Vx
-    case 887: sse_mov_WV<u32>(cpu, d, 16); break; // MOVNTPD Mx,Vx
-    case 888: sse_mov_WV<u32>(cpu, d, 16); break; // MOVNTDQ Mx,Vx
-    case 889: sse_movnti<u16>(cpu, d); break; // MOVNTI Mv,Gv
-    case 890: sse_movnti<u32>(cpu, d); break; // MOVNTI Mv,Gv
-    case 891: sse_movnti<u64>(cpu, d); break; // MOVNTI Mv,Gv
-    case 892: sse_movd_VE<u16>(cpu, d); break; // MOVD Vx,Ev
-    case 893: sse_movd_VE<u32>(cpu, d); break; // MOVD Vx,Ev
-    case 894: sse_movd_VE<u64>(cpu, d); break; // MOVD Vx,Ev
-    case 895: sse_movd_EV<u16>(cpu, d); break; // MOVD Ev,Vx
-    case 896: sse_movd_EV<u32>(cpu, d); break; // MOVD Ev,Vx
-    case 897: sse_movd_EV<u64>(cpu, d); break; // MOVD Ev,Vx
-    case 898: sse_movq_VW<u32>(cpu, d); break; // MOVQ Vx,Wq
-    case 899: sse_movq_WV<u32>(cpu, d); break; // MOVQ Wq,Vx
-    case 900: sse_movhalf_VM<u32>(cpu, d, 0); break; // MOVLPS Vq,Mq
-    case 901: sse_movhalf_VM<u32>(cpu, d, 0); break; // MOVLPD Vq,Mq
-    case 902: sse_movhalf_VM<u32>(cpu, d, 1); break; // MOVHPS Vq,Mq
-    case 903: sse_movhalf_VM<u32>(cpu, d, 1); break; // MOVHPD Vq,Mq
-    case 904: sse_movhalf_MV<u32>(cpu, d, 0); break; // MOVLPS Mq,Vq
-    case 905: sse_movhalf_MV<u32>(cpu, d, 0); break; // MOVLPD Mq,Vq
-    case 906: sse_movhalf_MV<u32>(cpu, d, 1); break; // MOVHPS Mq,Vq
-    case 907: sse_movhalf_MV<u32>(cpu, d, 1); break; // MOVHPD Mq,Vq
-    case 908: sse_movhl<u32>(cpu, d, 0); break; // MOVHLPS Vq,Uq
-    case 909: sse_movhl<u32>(cpu, d, 1); break; // MOVLHPS Vq,Uq
-    case 910: sse_movdup<u32>(cpu, d, 0); break; // MOVDDUP Vx,Wq
-    case 911: sse_movdup<u32>(cpu, d, 1); break; // MOVSLDUP Vx,Wx
-    case 912: sse_movdup<u32>(cpu, d, 2); break; // MOVSHDUP Vx,Wx
-    case 913: sse_movmsk<u32>(cpu, d, 0); break; // PMOVMSKB Gd,Ux
-    case 914: sse_movmsk<u32>(cpu, d, 1); break; // MOVMSKPS Gd,Ux
-    case 915: sse_movmsk<u32>(cpu, d, 2); break; // MOVMSKPD Gd,Ux
-    case 916: sse_pint<u32>(cpu, d, PI_AND); break; // ANDPS Vx,Wx
-    case 917: sse_pint<u32>(cpu, d, PI_AND); break; // ANDPD Vx,Wx
-    case 918: sse_pint<u32>(cpu, d, PI_ANDN); break; // ANDNPS Vx,Wx
-    case 919: sse_pint<u32>(cpu, d, PI_ANDN); break; // ANDNPD Vx,Wx
-    case 920: sse_pint<u32>(cpu, d, PI_OR); break; // ORPS Vx,Wx
-    case 921: sse_pint<u32>(cpu, d, PI_OR); break; // ORPD Vx,Wx
-    case 922: sse_pint<u32>(cpu, d, PI_XOR); break; // XORPS Vx,Wx
-    case 923: sse_pint<u32>(cpu, d, PI_XOR); break; // XORPD Vx,Wx
-    case 924: sse_pint<u32>(cpu, d, PI_UNPCKLDQ); break; // UNPCKLPS Vx,Wx
-    case 925: sse_pint<u32>(cpu, d, PI_UNPCKLQDQ); break; // UNPCKLPD Vx,Wx
-    case 926: sse_pint<u32>(cpu, d, PI_UNPCKHDQ); break; // UNPCKHPS Vx,Wx
-    case 927: sse_pint<u32>(cpu, d, PI_UNPCKHQDQ); break; // UNPCKHPD Vx,Wx
-    case 928: sse_pint<u32>(cpu, d, PI_AND); break; // PAND Vx,Wx
-    case 929: sse_pint<u32>(cpu, d, PI_ANDN); break; // PANDN Vx,Wx
-    case 930: sse_pint<u32>(cpu, d, PI_OR); break; // POR Vx,Wx
-    case 931: sse_pint<u32>(cpu, d, PI_XOR); break; // PXOR Vx,Wx
-    case 932: sse_pint<u32>(cpu, d, PI_CMPEQB); break; // PCMPEQB Vx,Wx
-    case 933: sse_pint<u32>(cpu, d, PI_CMPEQW); break; // PCMPEQW Vx,Wx
-    case 934: sse_pint<u32>(cpu, d, PI_CMPEQD); break; // PCMPEQD Vx,Wx
-    case 935: sse_pint<u32>(cpu, d, PI_CMPGTB); break; // PCMPGTB Vx,Wx
-    case 936: sse_pint<u32>(cpu, d, PI_CMPGTW); break; // PCMPGTW Vx,Wx
-    case 937: sse_pint<u32>(cpu, d, PI_CMPGTD); break; // PCMPGTD Vx,Wx
-    case 938: sse_pint<u32>(cpu, d, PI_MINUB); break; // PMINUB Vx,Wx
-    case 939: sse_pint<u32>(cpu, d, PI_MAXUB); break; // PMAXUB Vx,Wx
-    case 940: sse_pint<u32>(cpu, d, PI_MINSW); break; // PMINSW Vx,Wx
-    case 941: sse_pint<u32>(cpu, d, PI_MAXSW); break; // PMAXSW Vx,Wx
-    case 942: sse_pint<u32>(cpu, d, PI_ADDB); break; // PADDB Vx,Wx
-    case 943: sse_pint<u32>(cpu, d, PI_ADDW); break; // PADDW Vx,Wx
-    case 944: sse_pint<u32>(cpu, d, PI_ADDD); break; // PADDD Vx,Wx
-    case 945: sse_pint<u32>(cpu, d, PI_ADDQ); break; // PADDQ Vx,Wx
-    case 946: sse_pint<u32>(cpu, d, PI_SUBB); break; // PSUBB Vx,Wx
-    case 947: sse_pint<u32>(cpu, d, PI_SUBW); break; // PSUBW Vx,Wx
-    case 948: sse_pint<u32>(cpu, d, PI_SUBD); break; // PSUBD Vx,Wx
-    case 949: sse_pint<u32>(cpu, d, PI_SUBQ); break; // PSUBQ Vx,Wx
-    case 950: sse_pint<u32>(cpu, d, PI_ADDSB); break; // PADDSB Vx,Wx
-    case 951: sse_pint<u32>(cpu, d, PI_ADDSW); break; // PADDSW Vx,Wx
-    case 952: sse_pint<u32>(cpu, d, PI_ADDUSB); break; // PADDUSB Vx,Wx
-    case 953: sse_pint<u32>(cpu, d, PI_ADDUSW); break; // PADDUSW Vx,Wx
-    case 954: sse_pint<u32>(cpu, d, PI_SUBSB); break; // PSUBSB Vx,Wx
-    case 955: sse_pint<u32>(cpu, d, PI_SUBSW); break; // PSUBSW Vx,Wx
-    case 956: sse_pint<u32>(cpu, d, PI_SUBUSB); break; // PSUBUSB Vx,Wx
-    case 957: sse_pint<u32>(cpu, d, PI_SUBUSW); break; // PSUBUSW Vx,Wx
-    case 958: sse_pint<u32>(cpu, d, PI_MULLW); break; // PMULLW Vx,Wx
-    case 959: sse_pint<u32>(cpu, d, PI_MULHW); break; // PMULHW Vx,Wx
-    case 960: sse_pint<u32>(cpu, d, PI_MULHUW); break; // PMULHUW Vx,Wx
-    case 961: sse_pint<u32>(cpu, d, PI_MULUDQ); break; // PMULUDQ Vx,Wx
-    case 962: sse_pint<u32>(cpu, d, PI_MADDWD); break; // PMADDWD Vx,Wx
-    case 963: sse_pint<u32>(cpu, d, PI_AVGB); break; // PAVGB Vx,Wx
-    case 964: sse_pint<u32>(cpu, d, PI_AVGW); break; // PAVGW Vx,Wx
-    case 965: sse_pint<u32>(cpu, d, PI_SADBW); break; // PSADBW Vx,Wx
-    case 966: sse_pint<u32>(cpu, d, PI_UNPCKLBW); break; // PUNPCKLBW Vx,Wx
-    case 967: sse_pint<u32>(cpu, d, PI_UNPCKLWD); break; // PUNPCKLWD Vx,Wx
-    case 968: sse_pint<u32>(cpu, d, PI_UNPCKLDQ); break; // PUNPCKLDQ Vx,Wx
-    case 969: sse_pint<u32>(cpu, d, PI_UNPCKLQDQ); break; // PUNPCKLQDQ Vx,Wx
-    case 970: sse_pint<u32>(cpu, d, PI_UNPCKHBW); break; // PUNPCKHBW Vx,Wx
-    case 971: sse_pint<u32>(cpu, d, PI_UNPCKHWD); break; // PUNPCKHWD Vx,Wx
-    case 972: sse_pint<u32>(cpu, d, PI_UNPCKHDQ); break; // PUNPCKHDQ Vx,Wx
-    case 973: sse_pint<u32>(cpu, d, PI_UNPCKHQDQ); break; // PUNPCKHQDQ Vx,Wx
-    case 974: sse_pint<u32>(cpu, d, PI_PACKSSWB); break; // PACKSSWB Vx,Wx
-    case 975: sse_pint<u32>(cpu, d, PI_PACKSSDW); break; // PACKSSDW Vx,Wx
-    case 976: sse_pint<u32>(cpu, d, PI_PACKUSWB); break; // PACKUSWB Vx,Wx
-    case 977: sse_pint<u32>(cpu, d, PI_SRLW); break; // PSRLW Vx,Wx
-    case 978: sse_pint<u32>(cpu, d, PI_SRLD); break; // PSRLD Vx,Wx
-    case 979: sse_pint<u32>(cpu, d, PI_SRLQ); break; // PSRLQ Vx,Wx
-    case 980: sse_pint<u32>(cpu, d, PI_SRAW); break; // PSRAW Vx,Wx
-    case 981: sse_pint<u32>(cpu, d, PI_SRAD); break; // PSRAD Vx,Wx
-    case 982: sse_pint<u32>(cpu, d, PI_SLLW); break; // PSLLW Vx,Wx
-    case 983: sse_pint<u32>(cpu, d, PI_SLLD); break; // PSLLD Vx,Wx
-    case 984: sse_pint<u32>(cpu, d, PI_SLLQ); break; // PSLLQ Vx,Wx
-    case 985: sse_pint<u32>(cpu, d, PI_SHUFB); break; // PSHUFB Vx,Wx
-    case 986: sse_pint<u32>(cpu, d, PI_ABSB); break; // PABSB Vx,Wx
-    case 987: sse_pint<u32>(cpu, d, PI_ABSW); break; // PABSW Vx,Wx
-    case 988: sse_pint<u32>(cpu, d, PI_ABSD); break; // PABSD Vx,Wx
-    case 989: sse_pint<u32>(cpu, d, PI_SIGNB); break; // PSIGNB Vx,Wx
-    case 990: sse_pint<u32>(cpu, d, PI_SIGNW); break; // PSIGNW Vx,Wx
-    case 991: sse_pint<u32>(cpu, d, PI_SIGND); break; // PSIGND Vx,Wx
-    case 992: sse_pint<u32>(cpu, d, PI_HADDW); break; // PHADDW Vx,Wx
-    case 993: sse_pint<u32>(cpu, d, PI_HADDD); break; // PHADDD Vx,Wx
-    case 994: sse_pint<u32>(cpu, d, PI_HSUBW); break; // PHSUBW Vx,Wx
-    case 995: sse_pint<u32>(cpu, d, PI_HSUBD); break; // PHSUBD Vx,Wx
-    case 996: sse_pint<u32>(cpu, d, PI_MADDUBSW); break; // PMADDUBSW Vx,Wx
-    case 997: sse_pint<u32>(cpu, d, PI_MULHRSW); break; // PMULHRSW Vx,Wx
-    case 998: sse_pint<u32>(cpu, d, PI_HADDSW); break; // PHADDSW Vx,Wx
-    case 999: sse_pint<u32>(cpu, d, PI_HSUBSW); break; // PHSUBSW Vx,Wx
-    case 1000: sse_pint<u32>(cpu, d, PI_MINSB); break; // PMINSB Vx,Wx
-    case 1001: sse_pint<u32>(cpu, d, PI_MINSD); break; // PMINSD Vx,Wx
-    case 1002: sse_pint<u32>(cpu, d, PI_MINUW); break; // PMINUW Vx,Wx
-    case 1003: sse_pint<u32>(cpu, d, PI_MINUD); break; // PMINUD Vx,Wx
-    case 1004: sse_pint<u32>(cpu, d, PI_MAXSB); break; // PMAXSB Vx,Wx
-    case 1005: sse_pint<u32>(cpu, d, PI_MAXSD); break; // PMAXSD Vx,Wx
-    case 1006: sse_pint<u32>(cpu, d, PI_MAXUW); break; // PMAXUW Vx,Wx
-    case 1007: sse_pint<u32>(cpu, d, PI_MAXUD); break; // PMAXUD Vx,Wx
-    case 1008: sse_pint<u32>(cpu, d, PI_MULLD); break; // PMULLD Vx,Wx
-    case 1009: sse_pint<u32>(cpu, d, PI_MULDQ); break; // PMULDQ Vx,Wx
-    case 1010: sse_pint<u32>(cpu, d, PI_CMPEQQ); break; // PCMPEQQ Vx,Wx
-    case 1011: sse_pint<u32>(cpu, d, PI_CMPGTQ); break; // PCMPGTQ Vx,Wx
-    case 1012: sse_pint<u32>(cpu, d, PI_PACKUSDW); break; // PACKUSDW Vx,Wx
-    case 1013: sse_pshuf<u32>(cpu, d, 0); break; // PSHUFD Vx,Wx,Ib
-    case 1014: sse_pshuf<u32>(cpu, d, 1); break; // PSHUFHW Vx,Wx,Ib
-    case 1015: sse_pshuf<u32>(cpu, d, 2); break; // PSHUFLW Vx,Wx,Ib
-    case 1016: sse_pshuf<u32>(cpu, d, 3); break; // SHUFPS Vx,Wx,Ib
-    case 1017: sse_pshuf<u32>(cpu, d, 4); break; // SHUFPD Vx,Wx,Ib
-    case 1018: sse_pshuf<u32>(cpu, d, 5); break; // PALIGNR Vx,Wx,Ib
-    case 1019: sse_pshuf<u32>(cpu, d, 6); break; // PBLENDW Vx,Wx,Ib
-    case 1020: sse_pshuf<u32>(cpu, d, 7); break; // BLENDPS Vx,Wx,Ib
-    case 1021: sse_pshuf<u32>(cpu, d, 8); break; // BLENDPD Vx,Wx,Ib
-    case 1022: sse_pshuf<u32>(cpu, d, 9); break; // MPSADBW Vx,Wx,Ib
-    case 1023: sse_insertps<u32>(cpu, d); break; // INSERTPS Vx,Wd,Ib
-    case 1024: sse_mov_VW<u32>(cpu, d, 16); break; // MOVNTDQA Vx,Mx
-    case 1025: sse_blendv<u32>(cpu, d, 0); break; // PBLENDVB Vx,Wx
-    case 1026: sse_blendv<u32>(cpu, d, 2); break; // BLENDVPS Vx,Wx
-    case 1027: sse_blendv<u32>(cpu, d, 3); break; // BLENDVPD Vx,Wx
-    case 1028: sse_pshift_I<u32>(cpu, d, PI_SRLW); break; // PSRLW Ux,Ib
-    case 1029: sse_pshift_I<u32>(cpu, d, PI_SRAW); break; // PSRAW Ux,Ib
-    case 1030: sse_pshift_I<u32>(cpu, d, PI_SLLW); break; // PSLLW Ux,Ib
-    case 1031: sse_pshift_I<u32>(cpu, d, PI_SRLD); break; // PSRLD Ux,Ib
-    case 1032: sse_pshift_I<u32>(cpu, d, PI_SRAD); break; // PSRAD Ux,Ib
-    case 1033: sse_pshift_I<u32>(cpu, d, PI_SLLD); break; // PSLLD Ux,Ib
-    case 1034: sse_pshift_I<u32>(cpu, d, PI_SRLQ); break; // PSRLQ Ux,Ib
-    case 1035: sse_pshift_I<u32>(cpu, d, PI_SLLQ); break; // PSLLQ Ux,Ib
-    case 1036: sse_pshift_I<u32>(cpu, d, PI_SRLDQ); break; // PSRLDQ Ux,Ib
-    case 1037: sse_pshift_I<u32>(cpu, d, PI_SLLDQ); break; // PSLLDQ Ux,Ib
-    case 1038: sse_pextr<u32>(cpu, d, 1); break; // PEXTRW Gd,Ux,Ib
-    case 1039: sse_pextr_E<u32>(cpu, d, 0); break; // PEXTRB Ed,Vx,Ib
-    case 1040: sse_pextr_E<u32>(cpu, d, 1); break; // PEXTRW Ed,Vx,Ib
-    case 1041: sse_pextr_E<u16>(cpu, d, 2); break; // PEXTRD Ev,Vx,Ib
-    case 1042: sse_pextr_E<u32>(cpu, d, 2); break; // PEXTRD Ev,Vx,Ib
-    case 1043: sse_pextr_E<u64>(cpu, d, 2); break; // PEXTRD Ev,Vx,Ib
-    case 1044: sse_pextr_E<u32>(cpu, d, 4); break; // EXTRACTPS Ed,Vx,Ib
-    case 1045: sse_pinsr<u32>(cpu, d, 1); break; // PINSRW Vx,Ed,Ib
-    case 1046: sse_pinsr<u32>(cpu, d, 0); break; // PINSRB Vx,Ed,Ib
-    case 1047: sse_pinsr<u16>(cpu, d, 2); break; // PINSRD Vx,Ev,Ib
-    case 1048: sse_pinsr<u32>(cpu, d, 2); break; // PINSRD Vx,Ev,Ib
-    case 1049: sse_pinsr<u64>(cpu, d, 2); break; // PINSRD Vx,Ev,Ib
-    case 1050: sse_ptest<u32>(cpu, d); break; // PTEST Vx,Wx
-    case 1051: sse_pmovx<u32>(cpu, d, 0); break; // PMOVSXBW Vx,Wq
-    case 1052: sse_pmovx<u32>(cpu, d, 1); break; // PMOVSXBD Vx,Wd
-    case 1053: sse_pmovx<u32>(cpu, d, 2); break; // PMOVSXBQ Vx,Ww
-    case 1054: sse_pmovx<u32>(cpu, d, 3); break; // PMOVSXWD Vx,Wq
-    case 1055: sse_pmovx<u32>(cpu, d, 4); break; // PMOVSXWQ Vx,Wd
-    case 1056: sse_pmovx<u32>(cpu, d, 5); break; // PMOVSXDQ Vx,Wq
-    case 1057: sse_pmovx<u32>(cpu, d, 8); break; // PMOVZXBW Vx,Wq
-    case 1058: sse_pmovx<u32>(cpu, d, 9); break; // PMOVZXBD Vx,Wd
-    case 1059: sse_pmovx<u32>(cpu, d, 10); break; // PMOVZXBQ Vx,Ww
-    case 1060: sse_pmovx<u32>(cpu, d, 11); break; // PMOVZXWD Vx,Wq
-    case 1061: sse_pmovx<u32>(cpu, d, 12); break; // PMOVZXWQ Vx,Wd
-    case 1062: sse_pmovx<u32>(cpu, d, 13); break; // PMOVZXDQ Vx,Wq
-    case 1063: sse_phminposuw<u32>(cpu, d); break; // PHMINPOSUW Vx,Wx
-    case 1064: sse_arith<u32>(cpu, d, FP_ADD, 0); break; // ADDPS Vps,Wps
-    case 1065: sse_arith<u32>(cpu, d, FP_ADD, 1); break; // ADDPD Vpd,Wpd
-    case 1066: sse_arith<u32>(cpu, d, FP_ADD, 2); break; // ADDSS Vss,Wss
-    case 1067: sse_arith<u32>(cpu, d, FP_ADD, 3); break; // ADDSD Vsd,Wsd
-    case 1068: sse_arith<u32>(cpu, d, FP_MUL, 0); break; // MULPS Vps,Wps
-    case 1069: sse_arith<u32>(cpu, d, FP_MUL, 1); break; // MULPD Vpd,Wpd
-    case 1070: sse_arith<u32>(cpu, d, FP_MUL, 2); break; // MULSS Vss,Wss
-    case 1071: sse_arith<u32>(cpu, d, FP_MUL, 3); break; // MULSD Vsd,Wsd
-    case 1072: sse_arith<u32>(cpu, d, FP_SUB, 0); break; // SUBPS Vps,Wps
-    case 1073: sse_arith<u32>(cpu, d, FP_SUB, 1); break; // SUBPD Vpd,Wpd
-    case 1074: sse_arith<u32>(cpu, d, FP_SUB, 2); break; // SUBSS Vss,Wss
-    case 1075: sse_arith<u32>(cpu, d, FP_SUB, 3); break; // SUBSD Vsd,Wsd
-    case 1076: sse_arith<u32>(cpu, d, FP_DIV, 0); break; // DIVPS Vps,Wps
-    case 1077: sse_arith<u32>(cpu, d, FP_DIV, 1); break; // DIVPD Vpd,Wpd
-    case 1078: sse_arith<u32>(cpu, d, FP_DIV, 2); break; // DIVSS Vss,Wss
-    case 1079: sse_arith<u32>(cpu, d, FP_DIV, 3); break; // DIVSD Vsd,Wsd
-    case 1080: sse_arith<u32>(cpu, d, FP_MIN, 0); break; // MINPS Vps,Wps
-    case 1081: sse_arith<u32>(cpu, d, FP_MIN, 1); break; // MINPD Vpd,Wpd
-    case 1082: sse_arith<u32>(cpu, d, FP_MIN, 2); break; // MINSS Vss,Wss
-    case 1083: sse_arith<u32>(cpu, d, FP_MIN, 3); break; // MINSD Vsd,Wsd
-    case 1084: sse_arith<u32>(cpu, d, FP_MAX, 0); break; // MAXPS Vps,Wps
-    case 1085: sse_arith<u32>(cpu, d, FP_MAX, 1); break; // MAXPD Vpd,Wpd
-    case 1086: sse_arith<u32>(cpu, d, FP_MAX, 2); break; // MAXSS Vss,Wss
-    case 1087: sse_arith<u32>(cpu, d, FP_MAX, 3); break; // MAXSD Vsd,Wsd
-    case 1088: sse_arith<u32>(cpu, d, FP_SQRT, 0); break; // SQRTPS Vps,Wps
-    case 1089: sse_arith<u32>(cpu, d, FP_SQRT, 1); break; // SQRTPD Vpd,Wpd
-    case 1090: sse_arith<u32>(cpu, d, FP_SQRT, 2); break; // SQRTSS Vss,Wss
-    case 1091: sse_arith<u32>(cpu, d, FP_SQRT, 3); break; // SQRTSD Vsd,Wsd
-    case 1092: sse_arith<u32>(cpu, d, FP_HADD, 1); break; // HADDPD Vx,Wx
-    case 1093: sse_arith<u32>(cpu, d, FP_HADD, 0); break; // HADDPS Vx,Wx
-    case 1094: sse_arith<u32>(cpu, d, FP_HSUB, 1); break; // HSUBPD Vx,Wx
-    case 1095: sse_arith<u32>(cpu, d, FP_HSUB, 0); break; // HSUBPS Vx,Wx
-    case 1096: sse_arith<u32>(cpu, d, FP_ADDSUB, 1); break; // ADDSUBPD Vx,Wx
-    case 1097: sse_arith<u32>(cpu, d, FP_ADDSUB, 0); break; // ADDSUBPS Vx,Wx
-    case 1098: sse_arith<u32>(cpu, d, FP_CMP, 0); break; // CMPPS Vx,Wx,Ib
-    case 1099: sse_arith<u32>(cpu, d, FP_CMP, 1); break; // CMPPD Vx,Wx,Ib
-    case 1100: sse_arith<u32>(cpu, d, FP_CMP, 2); break; // CMPSS Vx,Wss,Ib
-    case 1101: sse_arith<u32>(cpu, d, FP_CMP, 3); break; // CMPSD Vx,Wsd,Ib
-    case 1102: sse_arith<u32>(cpu, d, FP_ROUND, 0); break; // ROUNDPS Vx,Wx,Ib
-    case 1103: sse_arith<u32>(cpu, d, FP_ROUND, 1); break; // ROUNDPD Vx,Wx,Ib
-    case 1104: sse_arith<u32>(cpu, d, FP_ROUND, 2); break; // ROUNDSS Vx,Wss,Ib
-    case 1105: sse_arith<u32>(cpu, d, FP_ROUND, 3); break; // ROUNDSD Vx,Wsd,Ib
-    case 1106: sse_comis<u32>(cpu, d, 0, 1); break; // UCOMISS Vss,Wss
-    case 1107: sse_comis<u32>(cpu, d, 1, 1); break; // UCOMISD Vsd,Wsd
-    case 1108: sse_comis<u32>(cpu, d, 0, 0); break; // COMISS Vss,Wss
-    case 1109: sse_comis<u32>(cpu, d, 1, 0); break; // COMISD Vsd,Wsd
-    case 1110: sse_cvt<u32>(cpu, d, CV_PS2PD); break; // CVTPS2PD Vx,Wq
-    case 1111: sse_cvt<u32>(cpu, d, CV_PD2PS); break; // CVTPD2PS Vx,Wx
-    case 1112: sse_cvt<u32>(cpu, d, CV_SS2SD); break; // CVTSS2SD Vx,Wss
-    case 1113: sse_cvt<u32>(cpu, d, CV_SD2SS); break; // CVTSD2SS Vx,Wsd
-    case 1114: sse_cvt<u32>(cpu, d, CV_DQ2PS); break; // CVTDQ2PS Vx,Wx
-    case 1115: sse_cvt<u32>(cpu, d, CV_PS2DQ); break; // CVTPS2DQ Vx,Wx
-    case 1116: sse_cvt<u32>(cpu, d, CV_TPS2DQ); break; // CVTTPS2DQ Vx,Wx
-    case 1117: sse_cvt<u32>(cpu, d, CV_DQ2PD); break; // CVTDQ2PD Vx,Wq
-    case 1118: sse_cvt<u32>(cpu, d, CV_TPD2DQ); break; // CVTTPD2DQ Vx,Wx
-    case 1119: sse_cvt<u32>(cpu, d, CV_PD2DQ); break; // CVTPD2DQ Vx,Wx
-    case 1120: sse_cvtsi2<u16>(cpu, d, 0); break; // CVTSI2SS Vx,Ev
-    case 1121: sse_cvtsi2<u32>(cpu, d, 0); break; // CVTSI2SS Vx,Ev
-    case 1122: sse_cvtsi2<u64>(cpu, d, 0); break; // CVTSI2SS Vx,Ev
-    case 1123: sse_cvtsi2<u16>(cpu, d, 1); break; // CVTSI2SD Vx,Ev
-    case 1124: sse_cvtsi2<u32>(cpu, d, 1); break; // CVTSI2SD Vx,Ev
-    case 1125: sse_cvtsi2<u64>(cpu, d, 1); break; // CVTSI2SD Vx,Ev
-    case 1126: sse_cvt2si<u16>(cpu, d, 0, 1); break; // CVTTSS2SI Gv,Wss
-    case 1127: sse_cvt2si<u32>(cpu, d, 0, 1); break; // CVTTSS2SI Gv,Wss
-    case 1128: sse_cvt2si<u64>(cpu, d, 0, 1); break; // CVTTSS2SI Gv,Wss
-    case 1129: sse_cvt2si<u16>(cpu, d, 1, 1); break; // CVTTSD2SI Gv,Wsd
-    case 1130: sse_cvt2si<u32>(cpu, d, 1, 1); break; // CVTTSD2SI Gv,Wsd
-    case 1131: sse_cvt2si<u64>(cpu, d, 1, 1); break; // CVTTSD2SI Gv,Wsd
-    case 1132: sse_cvt2si<u16>(cpu, d, 0, 0); break; // CVTSS2SI Gv,Wss
-    case 1133: sse_cvt2si<u32>(cpu, d, 0, 0); break; // CVTSS2SI Gv,Wss
-    case 1134: sse_cvt2si<u64>(cpu, d, 0, 0); break; // CVTSS2SI Gv,Wss
-    case 1135: sse_cvt2si<u16>(cpu, d, 1, 0); break; // CVTSD2SI Gv,Wsd
-    case 1136: sse_cvt2si<u32>(cpu, d, 1, 0); break; // CVTSD2SI Gv,Wsd
-    case 1137: sse_cvt2si<u64>(cpu, d, 1, 0); break; // CVTSD2SI Gv,Wsd
-    case 1138: sse_pcmpstr<u32>(cpu, d, 1, 0); break; // PCMPESTRM Vx,Wx,Ib
-    case 1139: sse_pcmpstr<u32>(cpu, d, 1, 1); break; // PCMPESTRI Vx,Wx,Ib
-    case 1140: sse_pcmpstr<u32>(cpu, d, 0, 0); break; // PCMPISTRM Vx,Wx,Ib
-    case 1141: sse_pcmpstr<u32>(cpu, d, 0, 1); break; // PCMPISTRI Vx,Wx,Ib
-    case 1142: sse_crc32<u8>(cpu, d); break; // CRC32 Gd,Eb
-    case 1143: sse_crc32<u16>(cpu, d); break; // CRC32 Gd,Ev
-    case 1144: sse_crc32<u32>(cpu, d); break; // CRC32 Gd,Ev
-    case 1145: sse_crc32<u64>(cpu, d); break; // CRC32 Gd,Ev
+    case 369: cbw<u16>(cpu, d); break; // CBW 
+    case 370: cbw<u32>(cpu, d); break; // CBW 
+    case 371: cbw<u64>(cpu, d); break; // CBW 
+    case 372: cwd<u16>(cpu, d); break; // CWD 
+    case 373: cwd<u32>(cpu, d); break; // CWD 
+    case 374: cwd<u64>(cpu, d); break; // CWD 
+    case 375: bswap_Z<u16>(cpu, d); break; // BSWAP Zv
+    case 376: bswap_Z<u32>(cpu, d); break; // BSWAP Zv
+    case 377: bswap_Z<u64>(cpu, d); break; // BSWAP Zv
+    case 378: movbe_GM<u16>(cpu, d); break; // MOVBE Gv,M
+    case 379: movbe_GM<u32>(cpu, d); break; // MOVBE Gv,M
+    case 380: movbe_GM<u64>(cpu, d); break; // MOVBE Gv,M
+    case 381: movbe_MG<u16>(cpu, d); break; // MOVBE M,Gv
+    case 382: movbe_MG<u32>(cpu, d); break; // MOVBE M,Gv
+    case 383: movbe_MG<u64>(cpu, d); break; // MOVBE M,Gv
+    case 384: xlat<u32>(cpu, d); break; // XLAT 
+    case 385: sahf<u32>(cpu, d); break; // SAHF 
+    case 386: lahf<u32>(cpu, d); break; // LAHF 
+    case 387: test_EI<u8>(cpu, d); break; // TEST Eb,Ib
+    case 388: test_EI<u8>(cpu, d); break; // TEST Eb,Ib
+    case 389: test_EI<u16>(cpu, d); break; // TEST Ev,Iz
+    case 390: test_EI<u32>(cpu, d); break; // TEST Ev,Iz
+    case 391: test_EI<u64>(cpu, d); break; // TEST Ev,Iz
+    case 392: test_EI<u16>(cpu, d); break; // TEST Ev,Iz
+    case 393: test_EI<u32>(cpu, d); break; // TEST Ev,Iz
+    case 394: test_EI<u64>(cpu, d); break; // TEST Ev,Iz
+    case 395: test_EG<u8>(cpu, d); break; // TEST Eb,Gb
+    case 396: test_EG<u16>(cpu, d); break; // TEST Ev,Gv
+    case 397: test_EG<u32>(cpu, d); break; // TEST Ev,Gv
+    case 398: test_EG<u64>(cpu, d); break; // TEST Ev,Gv
+    case 399: test_AI<u8>(cpu, d); break; // TEST AL,Ib
+    case 400: test_AI<u16>(cpu, d); break; // TEST rAX,Iz
+    case 401: test_AI<u32>(cpu, d); break; // TEST rAX,Iz
+    case 402: test_AI<u64>(cpu, d); break; // TEST rAX,Iz
+    case 403: not_E<u8>(cpu, d); break; // NOT Eb
+    case 404: not_E<u16>(cpu, d); break; // NOT Ev
+    case 405: not_E<u32>(cpu, d); break; // NOT Ev
+    case 406: not_E<u64>(cpu, d); break; // NOT Ev
+    case 407: neg_E<u8>(cpu, d); break; // NEG Eb
+    case 408: neg_E<u16>(cpu, d); break; // NEG Ev
+    case 409: neg_E<u32>(cpu, d); break; // NEG Ev
+    case 410: neg_E<u64>(cpu, d); break; // NEG Ev
+    case 411: incdec_E<u8>(cpu, d, 0); break; // INC Eb
+    case 412: incdec_E<u8>(cpu, d, 1); break; // DEC Eb
+    case 413: incdec_E<u16>(cpu, d, 0); break; // INC Ev
+    case 414: incdec_E<u32>(cpu, d, 0); break; // INC Ev
+    case 415: incdec_E<u64>(cpu, d, 0); break; // INC Ev
+    case 416: incdec_E<u16>(cpu, d, 1); break; // DEC Ev
+    case 417: incdec_E<u32>(cpu, d, 1); break; // DEC Ev
+    case 418: incdec_E<u64>(cpu, d, 1); break; // DEC Ev
+    case 419: incdec_Z<u16>(cpu, d, 0); break; // INC Zv
+    case 420: incdec_Z<u32>(cpu, d, 0); break; // INC Zv
+    case 421: incdec_Z<u64>(cpu, d, 0); break; // INC Zv
+    case 422: incdec_Z<u16>(cpu, d, 1); break; // DEC Zv
+    case 423: incdec_Z<u32>(cpu, d, 1); break; // DEC Zv
+    case 424: incdec_Z<u64>(cpu, d, 1); break; // DEC Zv
+    case 425: mul_E<u8>(cpu, d); break; // MUL Eb
+    case 426: mul_E<u16>(cpu, d); break; // MUL Ev
+    case 427: mul_E<u32>(cpu, d); break; // MUL Ev
+    case 428: mul_E<u64>(cpu, d); break; // MUL Ev
+    case 429: imul_E<u8>(cpu, d); break; // IMUL Eb
+    case 430: imul_E<u16>(cpu, d); break; // IMUL Ev
+    case 431: imul_E<u32>(cpu, d); break; // IMUL Ev
+    case 432: imul_E<u64>(cpu, d); break; // IMUL Ev
+    case 433: div_E<u8>(cpu, d); break; // DIV Eb
+    case 434: div_E<u16>(cpu, d); break; // DIV Ev
+    case 435: div_E<u32>(cpu, d); break; // DIV Ev
+    case 436: div_E<u64>(cpu, d); break; // DIV Ev
+    case 437: idiv_E<u8>(cpu, d); break; // IDIV Eb
+    case 438: idiv_E<u16>(cpu, d); break; // IDIV Ev
+    case 439: idiv_E<u32>(cpu, d); break; // IDIV Ev
+    case 440: idiv_E<u64>(cpu, d); break; // IDIV Ev
+    case 441: imul_GE<u16>(cpu, d); break; // IMUL Gv,Ev
+    case 442: imul_GE<u32>(cpu, d); break; // IMUL Gv,Ev
+    case 443: imul_GE<u64>(cpu, d); break; // IMUL Gv,Ev
+    case 444: imul_GEI<u16>(cpu, d); break; // IMUL Gv,Ev,Iz
+    case 445: imul_GEI<u32>(cpu, d); break; // IMUL Gv,Ev,Iz
+    case 446: imul_GEI<u64>(cpu, d); break; // IMUL Gv,Ev,Iz
+    case 447: imul_GEI<u16>(cpu, d); break; // IMUL Gv,Ev,Ib
+    case 448: imul_GEI<u32>(cpu, d); break; // IMUL Gv,Ev,Ib
+    case 449: imul_GEI<u64>(cpu, d); break; // IMUL Gv,Ev,Ib
+    case 450: bt_EG<u16>(cpu, d, BT_BT); break; // BT Ev,Gv
+    case 451: bt_EG<u32>(cpu, d, BT_BT); break; // BT Ev,Gv
+    case 452: bt_EG<u64>(cpu, d, BT_BT); break; // BT Ev,Gv
+    case 453: bt_EG<u16>(cpu, d, BT_BTS); break; // BTS Ev,Gv
+    case 454: bt_EG<u32>(cpu, d, BT_BTS); break; // BTS Ev,Gv
+    case 455: bt_EG<u64>(cpu, d, BT_BTS); break; // BTS Ev,Gv
+    case 456: bt_EG<u16>(cpu, d, BT_BTR); break; // BTR Ev,Gv
+    case 457: bt_EG<u32>(cpu, d, BT_BTR); break; // BTR Ev,Gv
+    case 458: bt_EG<u64>(cpu, d, BT_BTR); break; // BTR Ev,Gv
+    case 459: bt_EG<u16>(cpu, d, BT_BTC); break; // BTC Ev,Gv
+    case 460: bt_EG<u32>(cpu, d, BT_BTC); break; // BTC Ev,Gv
+    case 461: bt_EG<u64>(cpu, d, BT_BTC); break; // BTC Ev,Gv
+    case 462: bt_EI<u16>(cpu, d, BT_BT); break; // BT Ev,Ib
+    case 463: bt_EI<u32>(cpu, d, BT_BT); break; // BT Ev,Ib
+    case 464: bt_EI<u64>(cpu, d, BT_BT); break; // BT Ev,Ib
+    case 465: bt_EI<u16>(cpu, d, BT_BTS); break; // BTS Ev,Ib
+    case 466: bt_EI<u32>(cpu, d, BT_BTS); break; // BTS Ev,Ib
+    case 467: bt_EI<u64>(cpu, d, BT_BTS); break; // BTS Ev,Ib
+    case 468: bt_EI<u16>(cpu, d, BT_BTR); break; // BTR Ev,Ib
+    case 469: bt_EI<u32>(cpu, d, BT_BTR); break; // BTR Ev,Ib
+    case 470: bt_EI<u64>(cpu, d, BT_BTR); break; // BTR Ev,Ib
+    case 471: bt_EI<u16>(cpu, d, BT_BTC); break; // BTC Ev,Ib
+    case 472: bt_EI<u32>(cpu, d, BT_BTC); break; // BTC Ev,Ib
+    case 473: bt_EI<u64>(cpu, d, BT_BTC); break; // BTC Ev,Ib
+    case 474: bsf<u16>(cpu, d); break; // BSF Gv,Ev
+    case 475: bsf<u32>(cpu, d); break; // BSF Gv,Ev
+    case 476: bsf<u64>(cpu, d); break; // BSF Gv,Ev
+    case 477: bsr<u16>(cpu, d); break; // BSR Gv,Ev
+    case 478: bsr<u32>(cpu, d); break; // BSR Gv,Ev
+    case 479: bsr<u64>(cpu, d); break; // BSR Gv,Ev
+    case 480: tzcnt<u16>(cpu, d); break; // TZCNT Gv,Ev
+    case 481: tzcnt<u32>(cpu, d); break; // TZCNT Gv,Ev
+    case 482: tzcnt<u64>(cpu, d); break; // TZCNT Gv,Ev
+    case 483: lzcnt<u16>(cpu, d); break; // LZCNT Gv,Ev
+    case 484: lzcnt<u32>(cpu, d); break; // LZCNT Gv,Ev
+    case 485: lzcnt<u64>(cpu, d); break; // LZCNT Gv,Ev
+    case 486: popcnt_GE<u16>(cpu, d); break; // POPCNT Gv,Ev
+    case 487: popcnt_GE<u32>(cpu, d); break; // POPCNT Gv,Ev
+    case 488: popcnt_GE<u64>(cpu, d); break; // POPCNT Gv,Ev
+    case 489: shld<u16>(cpu, d, BIT_IMM); break; // SHLD Ev,Gv,Ib
+    case 490: shld<u32>(cpu, d, BIT_IMM); break; // SHLD Ev,Gv,Ib
+    case 491: shld<u64>(cpu, d, BIT_IMM); break; // SHLD Ev,Gv,Ib
+    case 492: shld<u16>(cpu, d, BIT_CL); break; // SHLD Ev,Gv,CL
+    case 493: shld<u32>(cpu, d, BIT_CL); break; // SHLD Ev,Gv,CL
+    case 494: shld<u64>(cpu, d, BIT_CL); break; // SHLD Ev,Gv,CL
+    case 495: shrd<u16>(cpu, d, BIT_IMM); break; // SHRD Ev,Gv,Ib
+    case 496: shrd<u32>(cpu, d, BIT_IMM); break; // SHRD Ev,Gv,Ib
+    case 497: shrd<u64>(cpu, d, BIT_IMM); break; // SHRD Ev,Gv,Ib
+    case 498: shrd<u16>(cpu, d, BIT_CL); break; // SHRD Ev,Gv,CL
+    case 499: shrd<u32>(cpu, d, BIT_CL); break; // SHRD Ev,Gv,CL
+    case 500: shrd<u64>(cpu, d, BIT_CL); break; // SHRD Ev,Gv,CL
+    case 501: cmpxchg<u8>(cpu, d); break; // CMPXCHG Eb,Gb
+    case 502: cmpxchg<u16>(cpu, d); break; // CMPXCHG Ev,Gv
+    case 503: cmpxchg<u32>(cpu, d); break; // CMPXCHG Ev,Gv
+    case 504: cmpxchg<u64>(cpu, d); break; // CMPXCHG Ev,Gv
+    case 505: xadd<u8>(cpu, d); break; // XADD Eb,Gb
+    case 506: xadd<u16>(cpu, d); break; // XADD Ev,Gv
+    case 507: xadd<u32>(cpu, d); break; // XADD Ev,Gv
+    case 508: xadd<u64>(cpu, d); break; // XADD Ev,Gv
+    case 509: cmpxchg8b<u32>(cpu, d); break; // CMPXCHG8B Mq
+    case 510: cmc<u32>(cpu, d); break; // CMC 
+    case 511: clc<u32>(cpu, d); break; // CLC 
+    case 512: stc<u32>(cpu, d); break; // STC 
+    case 513: cld<u32>(cpu, d); break; // CLD 
+    case 514: std<u32>(cpu, d); break; // STD 
+    case 515: cli<u32>(cpu, d); break; // CLI 
+    case 516: sti<u32>(cpu, d); break; // STI 
+    case 517: pushf<u16>(cpu, d); break; // PUSHF 
+    case 518: pushf<u32>(cpu, d); break; // PUSHF 
+    case 519: pushf<u64>(cpu, d); break; // PUSHF 
+    case 520: popf<u16>(cpu, d); break; // POPF 
+    case 521: popf<u32>(cpu, d); break; // POPF 
+    case 522: popf<u64>(cpu, d); break; // POPF 
+    case 523: push_Z<u16>(cpu, d); break; // PUSH Zv
+    case 524: push_Z<u32>(cpu, d); break; // PUSH Zv
+    case 525: push_Z<u64>(cpu, d); break; // PUSH Zv
+    case 526: pop_Z<u16>(cpu, d); break; // POP Zv
+    case 527: pop_Z<u32>(cpu, d); break; // POP Zv
+    case 528: pop_Z<u64>(cpu, d); break; // POP Zv
+    case 529: push_E<u16>(cpu, d); break; // PUSH Ev
+    case 530: push_E<u32>(cpu, d); break; // PUSH Ev
+    case 531: push_E<u64>(cpu, d); break; // PUSH Ev
+    case 532: pop_E<u16>(cpu, d); break; // POP Ev
+    case 533: pop_E<u32>(cpu, d); break; // POP Ev
+    case 534: pop_E<u64>(cpu, d); break; // POP Ev
+    case 535: push_I<u16>(cpu, d); break; // PUSH Iz
+    case 536: push_I<u32>(cpu, d); break; // PUSH Iz
+    case 537: push_I<u64>(cpu, d); break; // PUSH Iz
+    case 538: push_I<u16>(cpu, d); break; // PUSH Ib
+    case 539: push_I<u32>(cpu, d); break; // PUSH Ib
+    case 540: push_I<u64>(cpu, d); break; // PUSH Ib
+    case 541: enter<u16>(cpu, d); break; // ENTER Iw,Ib
+    case 542: enter<u32>(cpu, d); break; // ENTER Iw,Ib
+    case 543: enter<u64>(cpu, d); break; // ENTER Iw,Ib
+    case 544: leave<u16>(cpu, d); break; // LEAVE 
+    case 545: leave<u32>(cpu, d); break; // LEAVE 
+    case 546: leave<u64>(cpu, d); break; // LEAVE 
+    case 547: pusha<u16>(cpu, d); break; // PUSHA 
+    case 548: pusha<u32>(cpu, d); break; // PUSHA 
+    case 549: pusha<u64>(cpu, d); break; // PUSHA 
+    case 550: popa<u16>(cpu, d); break; // POPA 
+    case 551: popa<u32>(cpu, d); break; // POPA 
+    case 552: popa<u64>(cpu, d); break; // POPA 
+    case 553: jcc<u16>(cpu, d, 0); break; // JO Jb
+    case 554: jcc<u32>(cpu, d, 0); break; // JO Jb
+    case 555: jcc<u64>(cpu, d, 0); break; // JO Jb
+    case 556: jcc<u16>(cpu, d, 1); break; // JNO Jb
+    case 557: jcc<u32>(cpu, d, 1); break; // JNO Jb
+    case 558: jcc<u64>(cpu, d, 1); break; // JNO Jb
+    case 559: jcc<u16>(cpu, d, 2); break; // JB Jb
+    case 560: jcc<u32>(cpu, d, 2); break; // JB Jb
+    case 561: jcc<u64>(cpu, d, 2); break; // JB Jb
+    case 562: jcc<u16>(cpu, d, 3); break; // JAE Jb
+    case 563: jcc<u32>(cpu, d, 3); break; // JAE Jb
+    case 564: jcc<u64>(cpu, d, 3); break; // JAE Jb
+    case 565: jcc<u16>(cpu, d, 4); break; // JE Jb
+    case 566: jcc<u32>(cpu, d, 4); break; // JE Jb
+    case 567: jcc<u64>(cpu, d, 4); break; // JE Jb
+    case 568: jcc<u16>(cpu, d, 5); break; // JNE Jb
+    case 569: jcc<u32>(cpu, d, 5); break; // JNE Jb
+    case 570: jcc<u64>(cpu, d, 5); break; // JNE Jb
+    case 571: jcc<u16>(cpu, d, 6); break; // JBE Jb
+    case 572: jcc<u32>(cpu, d, 6); break; // JBE Jb
+    case 573: jcc<u64>(cpu, d, 6); break; // JBE Jb
+    case 574: jcc<u16>(cpu, d, 7); break; // JA Jb
+    case 575: jcc<u32>(cpu, d, 7); break; // JA Jb
+    case 576: jcc<u64>(cpu, d, 7); break; // JA Jb
+    case 577: jcc<u16>(cpu, d, 8); break; // JS Jb
+    case 578: jcc<u32>(cpu, d, 8); break; // JS Jb
+    case 579: jcc<u64>(cpu, d, 8); break; // JS Jb
+    case 580: jcc<u16>(cpu, d, 9); break; // JNS Jb
+    case 581: jcc<u32>(cpu, d, 9); break; // JNS Jb
+    case 582: jcc<u64>(cpu, d, 9); break; // JNS Jb
+    case 583: jcc<u16>(cpu, d, 10); break; // JP Jb
+    case 584: jcc<u32>(cpu, d, 10); break; // JP Jb
+    case 585: jcc<u64>(cpu, d, 10); break; // JP Jb
+    case 586: jcc<u16>(cpu, d, 11); break; // JNP Jb
+    case 587: jcc<u32>(cpu, d, 11); break; // JNP Jb
+    case 588: jcc<u64>(cpu, d, 11); break; // JNP Jb
+    case 589: jcc<u16>(cpu, d, 12); break; // JL Jb
+    case 590: jcc<u32>(cpu, d, 12); break; // JL Jb
+    case 591: jcc<u64>(cpu, d, 12); break; // JL Jb
+    case 592: jcc<u16>(cpu, d, 13); break; // JGE Jb
+    case 593: jcc<u32>(cpu, d, 13); break; // JGE Jb
+    case 594: jcc<u64>(cpu, d, 13); break; // JGE Jb
+    case 595: jcc<u16>(cpu, d, 14); break; // JLE Jb
+    case 596: jcc<u32>(cpu, d, 14); break; // JLE Jb
+    case 597: jcc<u64>(cpu, d, 14); break; // JLE Jb
+    case 598: jcc<u16>(cpu, d, 15); break; // JG Jb
+    case 599: jcc<u32>(cpu, d, 15); break; // JG Jb
+    case 600: jcc<u64>(cpu, d, 15); break; // JG Jb
+    case 601: jcc<u16>(cpu, d, 0); break; // JO Jz
+    case 602: jcc<u32>(cpu, d, 0); break; // JO Jz
+    case 603: jcc<u64>(cpu, d, 0); break; // JO Jz
+    case 604: jcc<u16>(cpu, d, 1); break; // JNO Jz
+    case 605: jcc<u32>(cpu, d, 1); break; // JNO Jz
+    case 606: jcc<u64>(cpu, d, 1); break; // JNO Jz
+    case 607: jcc<u16>(cpu, d, 2); break; // JB Jz
+    case 608: jcc<u32>(cpu, d, 2); break; // JB Jz
+    case 609: jcc<u64>(cpu, d, 2); break; // JB Jz
+    case 610: jcc<u16>(cpu, d, 3); break; // JAE Jz
+    case 611: jcc<u32>(cpu, d, 3); break; // JAE Jz
+    case 612: jcc<u64>(cpu, d, 3); break; // JAE Jz
+    case 613: jcc<u16>(cpu, d, 4); break; // JE Jz
+    case 614: jcc<u32>(cpu, d, 4); break; // JE Jz
+    case 615: jcc<u64>(cpu, d, 4); break; // JE Jz
+    case 616: jcc<u16>(cpu, d, 5); break; // JNE Jz
+    case 617: jcc<u32>(cpu, d, 5); break; // JNE Jz
+    case 618: jcc<u64>(cpu, d, 5); break; // JNE Jz
+    case 619: jcc<u16>(cpu, d, 6); break; // JBE Jz
+    case 620: jcc<u32>(cpu, d, 6); break; // JBE Jz
+    case 621: jcc<u64>(cpu, d, 6); break; // JBE Jz
+    case 622: jcc<u16>(cpu, d, 7); break; // JA Jz
+    case 623: jcc<u32>(cpu, d, 7); break; // JA Jz
+    case 624: jcc<u64>(cpu, d, 7); break; // JA Jz
+    case 625: jcc<u16>(cpu, d, 8); break; // JS Jz
+    case 626: jcc<u32>(cpu, d, 8); break; // JS Jz
+    case 627: jcc<u64>(cpu, d, 8); break; // JS Jz
+    case 628: jcc<u16>(cpu, d, 9); break; // JNS Jz
+    case 629: jcc<u32>(cpu, d, 9); break; // JNS Jz
+    case 630: jcc<u64>(cpu, d, 9); break; // JNS Jz
+    case 631: jcc<u16>(cpu, d, 10); break; // JP Jz
+    case 632: jcc<u32>(cpu, d, 10); break; // JP Jz
+    case 633: jcc<u64>(cpu, d, 10); break; // JP Jz
+    case 634: jcc<u16>(cpu, d, 11); break; // JNP Jz
+    case 635: jcc<u32>(cpu, d, 11); break; // JNP Jz
+    case 636: jcc<u64>(cpu, d, 11); break; // JNP Jz
+    case 637: jcc<u16>(cpu, d, 12); break; // JL Jz
+    case 638: jcc<u32>(cpu, d, 12); break; // JL Jz
+    case 639: jcc<u64>(cpu, d, 12); break; // JL Jz
+    case 640: jcc<u16>(cpu, d, 13); break; // JGE Jz
+    case 641: jcc<u32>(cpu, d, 13); break; // JGE Jz
+    case 642: jcc<u64>(cpu, d, 13); break; // JGE Jz
+    case 643: jcc<u16>(cpu, d, 14); break; // JLE Jz
+    case 644: jcc<u32>(cpu, d, 14); break; // JLE Jz
+    case 645: jcc<u64>(cpu, d, 14); break; // JLE Jz
+    case 646: jcc<u16>(cpu, d, 15); break; // JG Jz
+    case 647: jcc<u32>(cpu, d, 15); break; // JG Jz
+    case 648: jcc<u64>(cpu, d, 15); break; // JG Jz
+    case 649: jmp_J<u16>(cpu, d); break; // JMP Jb
+    case 650: jmp_J<u32>(cpu, d); break; // JMP Jb
+    case 651: jmp_J<u64>(cpu, d); break; // JMP Jb
+    case 652: jmp_J<u16>(cpu, d); break; // JMP Jz
+    case 653: jmp_J<u32>(cpu, d); break; // JMP Jz
+    case 654: jmp_J<u64>(cpu, d); break; // JMP Jz
+    case 655: jmp_E<u16>(cpu, d); break; // JMP Ev
+    case 656: jmp_E<u32>(cpu, d); break; // JMP Ev
+    case 657: jmp_E<u64>(cpu, d); break; // JMP Ev
+    case 658: call_J<u16>(cpu, d); break; // CALL Jz
+    case 659: call_J<u32>(cpu, d); break; // CALL Jz
+    case 660: call_J<u64>(cpu, d); break; // CALL Jz
+    case 661: call_E<u16>(cpu, d); break; // CALL Ev
+    case 662: call_E<u32>(cpu, d); break; // CALL Ev
+    case 663: call_E<u64>(cpu, d); break; // CALL Ev
+    case 664: ret<u16>(cpu, d); break; // RET 
+    case 665: ret<u32>(cpu, d); break; // RET 
+    case 666: ret<u64>(cpu, d); break; // RET 
+    case 667: ret_I<u16>(cpu, d); break; // RET Iw
+    case 668: ret_I<u32>(cpu, d); break; // RET Iw
+    case 669: ret_I<u64>(cpu, d); break; // RET Iw
+    case 670: loop<u16>(cpu, d, LOOP_NE); break; // LOOPNE Jb
+    case 671: loop<u32>(cpu, d, LOOP_NE); break; // LOOPNE Jb
+    case 672: loop<u64>(cpu, d, LOOP_NE); break; // LOOPNE Jb
+    case 673: loop<u16>(cpu, d, LOOP_E); break; // LOOPE Jb
+    case 674: loop<u32>(cpu, d, LOOP_E); break; // LOOPE Jb
+    case 675: loop<u64>(cpu, d, LOOP_E); break; // LOOPE Jb
+    case 676: loop<u16>(cpu, d, LOOP_ALWAYS); break; // LOOP Jb
+    case 677: loop<u32>(cpu, d, LOOP_ALWAYS); break; // LOOP Jb
+    case 678: loop<u64>(cpu, d, LOOP_ALWAYS); break; // LOOP Jb
+    case 679: jrcxz<u16>(cpu, d); break; // JrCXZ Jb
+    case 680: jrcxz<u32>(cpu, d); break; // JrCXZ Jb
+    case 681: jrcxz<u64>(cpu, d); break; // JrCXZ Jb
+    case 682: movs<u8>(cpu, d); break; // MOVSB Yb,Xb
+    case 683: movs<u16>(cpu, d); break; // MOVS Yv,Xv
+    case 684: movs<u32>(cpu, d); break; // MOVS Yv,Xv
+    case 685: movs<u64>(cpu, d); break; // MOVS Yv,Xv
+    case 686: cmps<u8>(cpu, d); break; // CMPSB Xb,Yb
+    case 687: cmps<u16>(cpu, d); break; // CMPS Xv,Yv
+    case 688: cmps<u32>(cpu, d); break; // CMPS Xv,Yv
+    case 689: cmps<u64>(cpu, d); break; // CMPS Xv,Yv
+    case 690: stos<u8>(cpu, d); break; // STOSB Yb,AL
+    case 691: stos<u16>(cpu, d); break; // STOS Yv,rAX
+    case 692: stos<u32>(cpu, d); break; // STOS Yv,rAX
+    case 693: stos<u64>(cpu, d); break; // STOS Yv,rAX
+    case 694: lods<u8>(cpu, d); break; // LODSB AL,Xb
+    case 695: lods<u16>(cpu, d); break; // LODS rAX,Xv
+    case 696: lods<u32>(cpu, d); break; // LODS rAX,Xv
+    case 697: lods<u64>(cpu, d); break; // LODS rAX,Xv
+    case 698: scas<u8>(cpu, d); break; // SCASB AL,Yb
+    case 699: scas<u16>(cpu, d); break; // SCAS rAX,Yv
+    case 700: scas<u32>(cpu, d); break; // SCAS rAX,Yv
+    case 701: scas<u64>(cpu, d); break; // SCAS rAX,Yv
+    case 702: daa<u32>(cpu, d); break; // DAA 
+    case 703: das<u32>(cpu, d); break; // DAS 
+    case 704: aaa<u32>(cpu, d); break; // AAA 
+    case 705: aas<u32>(cpu, d); break; // AAS 
+    case 706: aam<u32>(cpu, d); break; // AAM Ib
+    case 707: aad<u32>(cpu, d); break; // AAD Ib
+    case 708: nop<u16>(cpu, d); break; // NOP Ev
+    case 709: nop<u32>(cpu, d); break; // NOP Ev
+    case 710: nop<u64>(cpu, d); break; // NOP Ev
+    case 711: nop<u16>(cpu, d); break; // NOP Ev
+    case 712: nop<u32>(cpu, d); break; // NOP Ev
+    case 713: nop<u64>(cpu, d); break; // NOP Ev
+    case 714: nop<u16>(cpu, d); break; // NOP Ev
+    case 715: nop<u32>(cpu, d); break; // NOP Ev
+    case 716: nop<u64>(cpu, d); break; // NOP Ev
+    case 717: nop<u16>(cpu, d); break; // NOP Ev
+    case 718: nop<u32>(cpu, d); break; // NOP Ev
+    case 719: nop<u64>(cpu, d); break; // NOP Ev
+    case 720: nop<u16>(cpu, d); break; // NOP Ev
+    case 721: nop<u32>(cpu, d); break; // NOP Ev
+    case 722: nop<u64>(cpu, d); break; // NOP Ev
+    case 723: nop<u16>(cpu, d); break; // NOP Ev
+    case 724: nop<u32>(cpu, d); break; // NOP Ev
+    case 725: nop<u64>(cpu, d); break; // NOP Ev
+    case 726: nop<u16>(cpu, d); break; // NOP Ev
+    case 727: nop<u32>(cpu, d); break; // NOP Ev
+    case 728: nop<u64>(cpu, d); break; // NOP Ev
+    case 729: nop<u32>(cpu, d); break; // PREFETCHW M
+    case 730: nop<u32>(cpu, d); break; // PREFETCHNTA M
+    case 731: nop<u32>(cpu, d); break; // PREFETCHT0 M
+    case 732: nop<u32>(cpu, d); break; // PREFETCHT1 M
+    case 733: nop<u32>(cpu, d); break; // PREFETCHT2 M
+    case 734: nop<u32>(cpu, d); break; // LFENCE 
+    case 735: nop<u32>(cpu, d); break; // MFENCE 
+    case 736: nop<u32>(cpu, d); break; // SFENCE 
+    case 737: clflush<u32>(cpu, d); break; // CLFLUSH M
+    case 738: ud<u32>(cpu, d); break; // UD2 
+    case 739: ud<u16>(cpu, d); break; // UD1 Gv,Ev
+    case 740: ud<u32>(cpu, d); break; // UD1 Gv,Ev
+    case 741: ud<u64>(cpu, d); break; // UD1 Gv,Ev
+    case 742: hlt<u32>(cpu, d); break; // HLT 
+    case 743: cpuid<u32>(cpu, d); break; // CPUID 
+    case 744: rdtsc<u32>(cpu, d); break; // RDTSC 
+    case 745: rdtscp<u32>(cpu, d); break; // RDTSCP 
+    case 746: wrmsr<u32>(cpu, d); break; // WRMSR 
+    case 747: rdmsr<u32>(cpu, d); break; // RDMSR 
+    case 748: rdpmc<u32>(cpu, d); break; // RDPMC 
+    case 749: clts<u32>(cpu, d); break; // CLTS 
+    case 750: invd<u32>(cpu, d); break; // INVD 
+    case 751: invd<u32>(cpu, d); break; // WBINVD 
+    case 752: invlpg<u32>(cpu, d); break; // INVLPG M
+    case 753: mov_RC<u16>(cpu, d); break; // MOV Rq,Cq
+    case 754: mov_RC<u32>(cpu, d); break; // MOV Rq,Cq
+    case 755: mov_RC<u64>(cpu, d); break; // MOV Rq,Cq
+    case 756: mov_CR<u16>(cpu, d); break; // MOV Cq,Rq
+    case 757: mov_CR<u32>(cpu, d); break; // MOV Cq,Rq
+    case 758: mov_CR<u64>(cpu, d); break; // MOV Cq,Rq
+    case 759: mov_RD<u16>(cpu, d); break; // MOV Rq,Dq
+    case 760: mov_RD<u32>(cpu, d); break; // MOV Rq,Dq
+    case 761: mov_RD<u64>(cpu, d); break; // MOV Rq,Dq
+    case 762: mov_DR<u16>(cpu, d); break; // MOV Dq,Rq
+    case 763: mov_DR<u32>(cpu, d); break; // MOV Dq,Rq
+    case 764: mov_DR<u64>(cpu, d); break; // MOV Dq,Rq
+    case 765: sgdt<u32>(cpu, d); break; // SGDT M
+    case 766: sidt<u32>(cpu, d); break; // SIDT M
+    case 767: lgdt<u32>(cpu, d); break; // LGDT M
+    case 768: lidt<u32>(cpu, d); break; // LIDT M
+    case 769: smsw<u16>(cpu, d); break; // SMSW Ev
+    case 770: smsw<u32>(cpu, d); break; // SMSW Ev
+    case 771: smsw<u64>(cpu, d); break; // SMSW Ev
+    case 772: lmsw<u16>(cpu, d); break; // LMSW Ew
+    case 773: swapgs<u32>(cpu, d); break; // SWAPGS 
+    case 774: sldt<u16>(cpu, d); break; // SLDT Ev
+    case 775: sldt<u32>(cpu, d); break; // SLDT Ev
+    case 776: sldt<u64>(cpu, d); break; // SLDT Ev
+    case 777: str<u16>(cpu, d); break; // STR Ev
+    case 778: str<u32>(cpu, d); break; // STR Ev
+    case 779: str<u64>(cpu, d); break; // STR Ev
+    case 780: lldt<u16>(cpu, d); break; // LLDT Ew
+    case 781: ltr<u16>(cpu, d); break; // LTR Ew
+    case 782: in_I<u8>(cpu, d); break; // IN AL,Ib
+    case 783: in_I<u16>(cpu, d); break; // IN eAX,Ib
+    case 784: in_I<u32>(cpu, d); break; // IN eAX,Ib
+    case 785: in_I<u64>(cpu, d); break; // IN eAX,Ib
+    case 786: out_I<u8>(cpu, d); break; // OUT Ib,AL
+    case 787: out_I<u16>(cpu, d); break; // OUT Ib,eAX
+    case 788: out_I<u32>(cpu, d); break; // OUT Ib,eAX
+    case 789: out_I<u64>(cpu, d); break; // OUT Ib,eAX
+    case 790: in_DX<u8>(cpu, d); break; // IN AL,DX
+    case 791: in_DX<u16>(cpu, d); break; // IN eAX,DX
+    case 792: in_DX<u32>(cpu, d); break; // IN eAX,DX
+    case 793: in_DX<u64>(cpu, d); break; // IN eAX,DX
+    case 794: out_DX<u8>(cpu, d); break; // OUT DX,AL
+    case 795: out_DX<u16>(cpu, d); break; // OUT DX,eAX
+    case 796: out_DX<u32>(cpu, d); break; // OUT DX,eAX
+    case 797: out_DX<u64>(cpu, d); break; // OUT DX,eAX
+    case 798: ins<u8>(cpu, d); break; // INSB Yb,DX
+    case 799: ins<u16>(cpu, d); break; // INS Yz,DX
+    case 800: ins<u32>(cpu, d); break; // INS Yz,DX
+    case 801: ins<u64>(cpu, d); break; // INS Yz,DX
+    case 802: outs<u8>(cpu, d); break; // OUTSB DX,Xb
+    case 803: outs<u16>(cpu, d); break; // OUTS DX,Xz
+    case 804: outs<u32>(cpu, d); break; // OUTS DX,Xz
+    case 805: outs<u64>(cpu, d); break; // OUTS DX,Xz
+    case 806: int3<u32>(cpu, d); break; // INT3 
+    case 807: int_I<u32>(cpu, d); break; // INT Ib
+    case 808: into<u32>(cpu, d); break; // INTO 
+    case 809: int1<u32>(cpu, d); break; // INT1 
+    case 810: iret<u16>(cpu, d); break; // IRET 
+    case 811: iret<u32>(cpu, d); break; // IRET 
+    case 812: iret<u64>(cpu, d); break; // IRET 
+    case 813: retf<u16>(cpu, d); break; // RETF Iw
+    case 814: retf<u32>(cpu, d); break; // RETF Iw
+    case 815: retf<u64>(cpu, d); break; // RETF Iw
+    case 816: retf<u16>(cpu, d); break; // RETF 
+    case 817: retf<u32>(cpu, d); break; // RETF 
+    case 818: retf<u64>(cpu, d); break; // RETF 
+    case 819: callf_M<u16>(cpu, d); break; // CALLF Mp
+    case 820: callf_M<u32>(cpu, d); break; // CALLF Mp
+    case 821: callf_M<u64>(cpu, d); break; // CALLF Mp
+    case 822: jmpf_M<u16>(cpu, d); break; // JMPF Mp
+    case 823: jmpf_M<u32>(cpu, d); break; // JMPF Mp
+    case 824: jmpf_M<u64>(cpu, d); break; // JMPF Mp
+    case 825: callf_A<u16>(cpu, d); break; // CALLF Ap
+    case 826: callf_A<u32>(cpu, d); break; // CALLF Ap
+    case 827: callf_A<u64>(cpu, d); break; // CALLF Ap
+    case 828: jmpf_A<u16>(cpu, d); break; // JMPF Ap
+    case 829: jmpf_A<u32>(cpu, d); break; // JMPF Ap
+    case 830: jmpf_A<u64>(cpu, d); break; // JMPF Ap
+    case 831: syscall<u32>(cpu, d); break; // SYSCALL 
+    case 832: sysret<u32>(cpu, d); break; // SYSRET 
+    case 833: sysenter<u32>(cpu, d); break; // SYSENTER 
+    case 834: sysexit<u32>(cpu, d); break; // SYSEXIT 
+    case 835: mov_ES<u16>(cpu, d); break; // MOV Ev,Sw
+    case 836: mov_ES<u32>(cpu, d); break; // MOV Ev,Sw
+    case 837: mov_ES<u64>(cpu, d); break; // MOV Ev,Sw
+    case 838: mov_SE<u16>(cpu, d); break; // MOV Sw,Ew
+    case 839: push_S<u16>(cpu, d, SEG_ES); break; // PUSH ES
+    case 840: push_S<u32>(cpu, d, SEG_ES); break; // PUSH ES
+    case 841: push_S<u64>(cpu, d, SEG_ES); break; // PUSH ES
+    case 842: pop_S<u16>(cpu, d, SEG_ES); break; // POP ES
+    case 843: pop_S<u32>(cpu, d, SEG_ES); break; // POP ES
+    case 844: pop_S<u64>(cpu, d, SEG_ES); break; // POP ES
+    case 845: push_S<u16>(cpu, d, SEG_CS); break; // PUSH CS
+    case 846: push_S<u32>(cpu, d, SEG_CS); break; // PUSH CS
+    case 847: push_S<u64>(cpu, d, SEG_CS); break; // PUSH CS
+    case 848: push_S<u16>(cpu, d, SEG_SS); break; // PUSH SS
+    case 849: push_S<u32>(cpu, d, SEG_SS); break; // PUSH SS
+    case 850: push_S<u64>(cpu, d, SEG_SS); break; // PUSH SS
+    case 851: pop_S<u16>(cpu, d, SEG_SS); break; // POP SS
+    case 852: pop_S<u32>(cpu, d, SEG_SS); break; // POP SS
+    case 853: pop_S<u64>(cpu, d, SEG_SS); break; // POP SS
+    case 854: push_S<u16>(cpu, d, SEG_DS); break; // PUSH DS
+    case 855: push_S<u32>(cpu, d, SEG_DS); break; // PUSH DS
+    case 856: push_S<u64>(cpu, d, SEG_DS); break; // PUSH DS
+    case 857: pop_S<u16>(cpu, d, SEG_DS); break; // POP DS
+    case 858: pop_S<u32>(cpu, d, SEG_DS); break; // POP DS
+    case 859: pop_S<u64>(cpu, d, SEG_DS); break; // POP DS
+    case 860: push_S<u16>(cpu, d, SEG_FS); break; // PUSH FS
+    case 861: push_S<u32>(cpu, d, SEG_FS); break; // PUSH FS
+    case 862: push_S<u64>(cpu, d, SEG_FS); break; // PUSH FS
+    case 863: pop_S<u16>(cpu, d, SEG_FS); break; // POP FS
+    case 864: pop_S<u32>(cpu, d, SEG_FS); break; // POP FS
+    case 865: pop_S<u64>(cpu, d, SEG_FS); break; // POP FS
+    case 866: push_S<u16>(cpu, d, SEG_GS); break; // PUSH GS
+    case 867: push_S<u32>(cpu, d, SEG_GS); break; // PUSH GS
+    case 868: push_S<u64>(cpu, d, SEG_GS); break; // PUSH GS
+    case 869: pop_S<u16>(cpu, d, SEG_GS); break; // POP GS
+    case 870: pop_S<u32>(cpu, d, SEG_GS); break; // POP GS
+    case 871: pop_S<u64>(cpu, d, SEG_GS); break; // POP GS
+    case 872: lxs<u16>(cpu, d, SEG_ES); break; // LES Gz,Mp
+    case 873: lxs<u32>(cpu, d, SEG_ES); break; // LES Gz,Mp
+    case 874: lxs<u64>(cpu, d, SEG_ES); break; // LES Gz,Mp
+    case 875: lxs<u16>(cpu, d, SEG_DS); break; // LDS Gz,Mp
+    case 876: lxs<u32>(cpu, d, SEG_DS); break; // LDS Gz,Mp
+    case 877: lxs<u64>(cpu, d, SEG_DS); break; // LDS Gz,Mp
+    case 878: lxs<u16>(cpu, d, SEG_SS); break; // LSS Gv,Mp
+    case 879: lxs<u32>(cpu, d, SEG_SS); break; // LSS Gv,Mp
+    case 880: lxs<u64>(cpu, d, SEG_SS); break; // LSS Gv,Mp
+    case 881: lxs<u16>(cpu, d, SEG_FS); break; // LFS Gv,Mp
+    case 882: lxs<u32>(cpu, d, SEG_FS); break; // LFS Gv,Mp
+    case 883: lxs<u64>(cpu, d, SEG_FS); break; // LFS Gv,Mp
+    case 884: lxs<u16>(cpu, d, SEG_GS); break; // LGS Gv,Mp
+    case 885: lxs<u32>(cpu, d, SEG_GS); break; // LGS Gv,Mp
+    case 886: lxs<u64>(cpu, d, SEG_GS); break; // LGS Gv,Mp
+    case 887: fxsave<u32>(cpu, d); break; // FXSAVE M
+    case 888: fxrstor<u32>(cpu, d); break; // FXRSTOR M
+    case 889: ldmxcsr<u32>(cpu, d); break; // LDMXCSR Md
+    case 890: stmxcsr<u32>(cpu, d); break; // STMXCSR Md
+    case 891: fninit<u32>(cpu, d); break; // FNINIT 
+    case 892: fnclex<u32>(cpu, d); break; // FNCLEX 
+    case 893: fwait<u32>(cpu, d); break; // FWAIT 
+    case 894: fnstcw<u32>(cpu, d); break; // FNSTCW Mw
+    case 895: fldcw<u32>(cpu, d); break; // FLDCW Mw
+    case 896: fnstsw<u32>(cpu, d); break; // FNSTSW Mw
+    case 897: fnstsw_ax<u32>(cpu, d); break; // FNSTSW AX
+    case 898: emms<u32>(cpu, d); break; // EMMS 
+    case 899: sse_mov_VW<u32>(cpu, d, 1); break; // MOVUPS Vx,Wx
+    case 900: sse_mov_VW<u32>(cpu, d, 1); break; // MOVUPD Vx,Wx
+    case 901: sse_movs_VW<u32>(cpu, d, 4); break; // MOVSS Vx,Wss
+    case 902: sse_movs_VW<u32>(cpu, d, 8); break; // MOVSD Vx,Wsd
+    case 903: sse_mov_WV<u32>(cpu, d, 1); break; // MOVUPS Wx,Vx
+    case 904: sse_mov_WV<u32>(cpu, d, 1); break; // MOVUPD Wx,Vx
+    case 905: sse_movs_WV<u32>(cpu, d, 4); break; // MOVSS Wss,Vx
+    case 906: sse_movs_WV<u32>(cpu, d, 8); break; // MOVSD Wsd,Vx
+    case 907: sse_mov_VW<u32>(cpu, d, 16); break; // MOVAPS Vx,Wx
+    case 908: sse_mov_VW<u32>(cpu, d, 16); break; // MOVAPD Vx,Wx
+    case 909: sse_mov_WV<u32>(cpu, d, 16); break; // MOVAPS Wx,Vx
+    case 910: sse_mov_WV<u32>(cpu, d, 16); break; // MOVAPD Wx,Vx
+    case 911: sse_mov_VW<u32>(cpu, d, 16); break; // MOVDQA Vx,Wx
+    case 912: sse_mov_VW<u32>(cpu, d, 1); break; // MOVDQU Vx,Wx
+    case 913: sse_mov_WV<u32>(cpu, d, 16); break; // MOVDQA Wx,Vx
+    case 914: sse_mov_WV<u32>(cpu, d, 1); break; // MOVDQU Wx,Vx
+    case 915: sse_mov_VW<u32>(cpu, d, 1); break; // LDDQU Vx,Mx
+    case 916: sse_mov_WV<u32>(cpu, d, 16); break; // MOVNTPS Mx,Vx
+    case 917: sse_mov_WV<u32>(cpu, d, 16); break; // MOVNTPD Mx,Vx
+    case 918: sse_mov_WV<u32>(cpu, d, 16); break; // MOVNTDQ Mx,Vx
+    case 919: sse_movnti<u16>(cpu, d); break; // MOVNTI Mv,Gv
+    case 920: sse_movnti<u32>(cpu, d); break; // MOVNTI Mv,Gv
+    case 921: sse_movnti<u64>(cpu, d); break; // MOVNTI Mv,Gv
+    case 922: sse_movd_VE<u16>(cpu, d); break; // MOVD Vx,Ev
+    case 923: sse_movd_VE<u32>(cpu, d); break; // MOVD Vx,Ev
+    case 924: sse_movd_VE<u64>(cpu, d); break; // MOVD Vx,Ev
+    case 925: sse_movd_EV<u16>(cpu, d); break; // MOVD Ev,Vx
+    case 926: sse_movd_EV<u32>(cpu, d); break; // MOVD Ev,Vx
+    case 927: sse_movd_EV<u64>(cpu, d); break; // MOVD Ev,Vx
+    case 928: sse_movq_VW<u32>(cpu, d); break; // MOVQ Vx,Wq
+    case 929: sse_movq_WV<u32>(cpu, d); break; // MOVQ Wq,Vx
+    case 930: sse_movhalf_VM<u32>(cpu, d, 0); break; // MOVLPS Vq,Mq
+    case 931: sse_movhalf_VM<u32>(cpu, d, 0); break; // MOVLPD Vq,Mq
+    case 932: sse_movhalf_VM<u32>(cpu, d, 1); break; // MOVHPS Vq,Mq
+    case 933: sse_movhalf_VM<u32>(cpu, d, 1); break; // MOVHPD Vq,Mq
+    case 934: sse_movhalf_MV<u32>(cpu, d, 0); break; // MOVLPS Mq,Vq
+    case 935: sse_movhalf_MV<u32>(cpu, d, 0); break; // MOVLPD Mq,Vq
+    case 936: sse_movhalf_MV<u32>(cpu, d, 1); break; // MOVHPS Mq,Vq
+    case 937: sse_movhalf_MV<u32>(cpu, d, 1); break; // MOVHPD Mq,Vq
+    case 938: sse_movhl<u32>(cpu, d, 0); break; // MOVHLPS Vq,Uq
+    case 939: sse_movhl<u32>(cpu, d, 1); break; // MOVLHPS Vq,Uq
+    case 940: sse_movdup<u32>(cpu, d, 0); break; // MOVDDUP Vx,Wq
+    case 941: sse_movdup<u32>(cpu, d, 1); break; // MOVSLDUP Vx,Wx
+    case 942: sse_movdup<u32>(cpu, d, 2); break; // MOVSHDUP Vx,Wx
+    case 943: sse_movmsk<u32>(cpu, d, 0); break; // PMOVMSKB Gd,Ux
+    case 944: sse_movmsk<u32>(cpu, d, 1); break; // MOVMSKPS Gd,Ux
+    case 945: sse_movmsk<u32>(cpu, d, 2); break; // MOVMSKPD Gd,Ux
+    case 946: sse_pint<u32>(cpu, d, PI_AND); break; // ANDPS Vx,Wx
+    case 947: sse_pint<u32>(cpu, d, PI_AND); break; // ANDPD Vx,Wx
+    case 948: sse_pint<u32>(cpu, d, PI_ANDN); break; // ANDNPS Vx,Wx
+    case 949: sse_pint<u32>(cpu, d, PI_ANDN); break; // ANDNPD Vx,Wx
+    case 950: sse_pint<u32>(cpu, d, PI_OR); break; // ORPS Vx,Wx
+    case 951: sse_pint<u32>(cpu, d, PI_OR); break; // ORPD Vx,Wx
+    case 952: sse_pint<u32>(cpu, d, PI_XOR); break; // XORPS Vx,Wx
+    case 953: sse_pint<u32>(cpu, d, PI_XOR); break; // XORPD Vx,Wx
+    case 954: sse_pint<u32>(cpu, d, PI_UNPCKLDQ); break; // UNPCKLPS Vx,Wx
+    case 955: sse_pint<u32>(cpu, d, PI_UNPCKLQDQ); break; // UNPCKLPD Vx,Wx
+    case 956: sse_pint<u32>(cpu, d, PI_UNPCKHDQ); break; // UNPCKHPS Vx,Wx
+    case 957: sse_pint<u32>(cpu, d, PI_UNPCKHQDQ); break; // UNPCKHPD Vx,Wx
+    case 958: sse_pint<u32>(cpu, d, PI_AND); break; // PAND Vx,Wx
+    case 959: sse_pint<u32>(cpu, d, PI_ANDN); break; // PANDN Vx,Wx
+    case 960: sse_pint<u32>(cpu, d, PI_OR); break; // POR Vx,Wx
+    case 961: sse_pint<u32>(cpu, d, PI_XOR); break; // PXOR Vx,Wx
+    case 962: sse_pint<u32>(cpu, d, PI_CMPEQB); break; // PCMPEQB Vx,Wx
+    case 963: sse_pint<u32>(cpu, d, PI_CMPEQW); break; // PCMPEQW Vx,Wx
+    case 964: sse_pint<u32>(cpu, d, PI_CMPEQD); break; // PCMPEQD Vx,Wx
+    case 965: sse_pint<u32>(cpu, d, PI_CMPGTB); break; // PCMPGTB Vx,Wx
+    case 966: sse_pint<u32>(cpu, d, PI_CMPGTW); break; // PCMPGTW Vx,Wx
+    case 967: sse_pint<u32>(cpu, d, PI_CMPGTD); break; // PCMPGTD Vx,Wx
+    case 968: sse_pint<u32>(cpu, d, PI_MINUB); break; // PMINUB Vx,Wx
+    case 969: sse_pint<u32>(cpu, d, PI_MAXUB); break; // PMAXUB Vx,Wx
+    case 970: sse_pint<u32>(cpu, d, PI_MINSW); break; // PMINSW Vx,Wx
+    case 971: sse_pint<u32>(cpu, d, PI_MAXSW); break; // PMAXSW Vx,Wx
+    case 972: sse_pint<u32>(cpu, d, PI_ADDB); break; // PADDB Vx,Wx
+    case 973: sse_pint<u32>(cpu, d, PI_ADDW); break; // PADDW Vx,Wx
+    case 974: sse_pint<u32>(cpu, d, PI_ADDD); break; // PADDD Vx,Wx
+    case 975: sse_pint<u32>(cpu, d, PI_ADDQ); break; // PADDQ Vx,Wx
+    case 976: sse_pint<u32>(cpu, d, PI_SUBB); break; // PSUBB Vx,Wx
+    case 977: sse_pint<u32>(cpu, d, PI_SUBW); break; // PSUBW Vx,Wx
+    case 978: sse_pint<u32>(cpu, d, PI_SUBD); break; // PSUBD Vx,Wx
+    case 979: sse_pint<u32>(cpu, d, PI_SUBQ); break; // PSUBQ Vx,Wx
+    case 980: sse_pint<u32>(cpu, d, PI_ADDSB); break; // PADDSB Vx,Wx
+    case 981: sse_pint<u32>(cpu, d, PI_ADDSW); break; // PADDSW Vx,Wx
+    case 982: sse_pint<u32>(cpu, d, PI_ADDUSB); break; // PADDUSB Vx,Wx
+    case 983: sse_pint<u32>(cpu, d, PI_ADDUSW); break; // PADDUSW Vx,Wx
+    case 984: sse_pint<u32>(cpu, d, PI_SUBSB); break; // PSUBSB Vx,Wx
+    case 985: sse_pint<u32>(cpu, d, PI_SUBSW); break; // PSUBSW Vx,Wx
+    case 986: sse_pint<u32>(cpu, d, PI_SUBUSB); break; // PSUBUSB Vx,Wx
+    case 987: sse_pint<u32>(cpu, d, PI_SUBUSW); break; // PSUBUSW Vx,Wx
+    case 988: sse_pint<u32>(cpu, d, PI_MULLW); break; // PMULLW Vx,Wx
+    case 989: sse_pint<u32>(cpu, d, PI_MULHW); break; // PMULHW Vx,Wx
+    case 990: sse_pint<u32>(cpu, d, PI_MULHUW); break; // PMULHUW Vx,Wx
+    case 991: sse_pint<u32>(cpu, d, PI_MULUDQ); break; // PMULUDQ Vx,Wx
+    case 992: sse_pint<u32>(cpu, d, PI_MADDWD); break; // PMADDWD Vx,Wx
+    case 993: sse_pint<u32>(cpu, d, PI_AVGB); break; // PAVGB Vx,Wx
+    case 994: sse_pint<u32>(cpu, d, PI_AVGW); break; // PAVGW Vx,Wx
+    case 995: sse_pint<u32>(cpu, d, PI_SADBW); break; // PSADBW Vx,Wx
+    case 996: sse_pint<u32>(cpu, d, PI_UNPCKLBW); break; // PUNPCKLBW Vx,Wx
+    case 997: sse_pint<u32>(cpu, d, PI_UNPCKLWD); break; // PUNPCKLWD Vx,Wx
+    case 998: sse_pint<u32>(cpu, d, PI_UNPCKLDQ); break; // PUNPCKLDQ Vx,Wx
+    case 999: sse_pint<u32>(cpu, d, PI_UNPCKLQDQ); break; // PUNPCKLQDQ Vx,Wx
+    case 1000: sse_pint<u32>(cpu, d, PI_UNPCKHBW); break; // PUNPCKHBW Vx,Wx
+    case 1001: sse_pint<u32>(cpu, d, PI_UNPCKHWD); break; // PUNPCKHWD Vx,Wx
+    case 1002: sse_pint<u32>(cpu, d, PI_UNPCKHDQ); break; // PUNPCKHDQ Vx,Wx
+    case 1003: sse_pint<u32>(cpu, d, PI_UNPCKHQDQ); break; // PUNPCKHQDQ Vx,Wx
+    case 1004: sse_pint<u32>(cpu, d, PI_PACKSSWB); break; // PACKSSWB Vx,Wx
+    case 1005: sse_pint<u32>(cpu, d, PI_PACKSSDW); break; // PACKSSDW Vx,Wx
+    case 1006: sse_pint<u32>(cpu, d, PI_PACKUSWB); break; // PACKUSWB Vx,Wx
+    case 1007: sse_pint<u32>(cpu, d, PI_SRLW); break; // PSRLW Vx,Wx
+    case 1008: sse_pint<u32>(cpu, d, PI_SRLD); break; // PSRLD Vx,Wx
+    case 1009: sse_pint<u32>(cpu, d, PI_SRLQ); break; // PSRLQ Vx,Wx
+    case 1010: sse_pint<u32>(cpu, d, PI_SRAW); break; // PSRAW Vx,Wx
+    case 1011: sse_pint<u32>(cpu, d, PI_SRAD); break; // PSRAD Vx,Wx
+    case 1012: sse_pint<u32>(cpu, d, PI_SLLW); break; // PSLLW Vx,Wx
+    case 1013: sse_pint<u32>(cpu, d, PI_SLLD); break; // PSLLD Vx,Wx
+    case 1014: sse_pint<u32>(cpu, d, PI_SLLQ); break; // PSLLQ Vx,Wx
+    case 1015: sse_pint<u32>(cpu, d, PI_SHUFB); break; // PSHUFB Vx,Wx
+    case 1016: sse_pint<u32>(cpu, d, PI_ABSB); break; // PABSB Vx,Wx
+    case 1017: sse_pint<u32>(cpu, d, PI_ABSW); break; // PABSW Vx,Wx
+    case 1018: sse_pint<u32>(cpu, d, PI_ABSD); break; // PABSD Vx,Wx
+    case 1019: sse_pint<u32>(cpu, d, PI_SIGNB); break; // PSIGNB Vx,Wx
+    case 1020: sse_pint<u32>(cpu, d, PI_SIGNW); break; // PSIGNW Vx,Wx
+    case 1021: sse_pint<u32>(cpu, d, PI_SIGND); break; // PSIGND Vx,Wx
+    case 1022: sse_pint<u32>(cpu, d, PI_HADDW); break; // PHADDW Vx,Wx
+    case 1023: sse_pint<u32>(cpu, d, PI_HADDD); break; // PHADDD Vx,Wx
+    case 1024: sse_pint<u32>(cpu, d, PI_HSUBW); break; // PHSUBW Vx,Wx
+    case 1025: sse_pint<u32>(cpu, d, PI_HSUBD); break; // PHSUBD Vx,Wx
+    case 1026: sse_pint<u32>(cpu, d, PI_MADDUBSW); break; // PMADDUBSW Vx,Wx
+    case 1027: sse_pint<u32>(cpu, d, PI_MULHRSW); break; // PMULHRSW Vx,Wx
+    case 1028: sse_pint<u32>(cpu, d, PI_HADDSW); break; // PHADDSW Vx,Wx
+    case 1029: sse_pint<u32>(cpu, d, PI_HSUBSW); break; // PHSUBSW Vx,Wx
+    case 1030: sse_pint<u32>(cpu, d, PI_MINSB); break; // PMINSB Vx,Wx
+    case 1031: sse_pint<u32>(cpu, d, PI_MINSD); break; // PMINSD Vx,Wx
+    case 1032: sse_pint<u32>(cpu, d, PI_MINUW); break; // PMINUW Vx,Wx
+    case 1033: sse_pint<u32>(cpu, d, PI_MINUD); break; // PMINUD Vx,Wx
+    case 1034: sse_pint<u32>(cpu, d, PI_MAXSB); break; // PMAXSB Vx,Wx
+    case 1035: sse_pint<u32>(cpu, d, PI_MAXSD); break; // PMAXSD Vx,Wx
+    case 1036: sse_pint<u32>(cpu, d, PI_MAXUW); break; // PMAXUW Vx,Wx
+    case 1037: sse_pint<u32>(cpu, d, PI_MAXUD); break; // PMAXUD Vx,Wx
+    case 1038: sse_pint<u32>(cpu, d, PI_MULLD); break; // PMULLD Vx,Wx
+    case 1039: sse_pint<u32>(cpu, d, PI_MULDQ); break; // PMULDQ Vx,Wx
+    case 1040: sse_pint<u32>(cpu, d, PI_CMPEQQ); break; // PCMPEQQ Vx,Wx
+    case 1041: sse_pint<u32>(cpu, d, PI_CMPGTQ); break; // PCMPGTQ Vx,Wx
+    case 1042: sse_pint<u32>(cpu, d, PI_PACKUSDW); break; // PACKUSDW Vx,Wx
+    case 1043: sse_pshuf<u32>(cpu, d, 0); break; // PSHUFD Vx,Wx,Ib
+    case 1044: sse_pshuf<u32>(cpu, d, 1); break; // PSHUFHW Vx,Wx,Ib
+    case 1045: sse_pshuf<u32>(cpu, d, 2); break; // PSHUFLW Vx,Wx,Ib
+    case 1046: sse_pshuf<u32>(cpu, d, 3); break; // SHUFPS Vx,Wx,Ib
+    case 1047: sse_pshuf<u32>(cpu, d, 4); break; // SHUFPD Vx,Wx,Ib
+    case 1048: sse_pshuf<u32>(cpu, d, 5); break; // PALIGNR Vx,Wx,Ib
+    case 1049: sse_pshuf<u32>(cpu, d, 6); break; // PBLENDW Vx,Wx,Ib
+    case 1050: sse_pshuf<u32>(cpu, d, 7); break; // BLENDPS Vx,Wx,Ib
+    case 1051: sse_pshuf<u32>(cpu, d, 8); break; // BLENDPD Vx,Wx,Ib
+    case 1052: sse_pshuf<u32>(cpu, d, 9); break; // MPSADBW Vx,Wx,Ib
+    case 1053: sse_insertps<u32>(cpu, d); break; // INSERTPS Vx,Wd,Ib
+    case 1054: sse_mov_VW<u32>(cpu, d, 16); break; // MOVNTDQA Vx,Mx
+    case 1055: sse_blendv<u32>(cpu, d, 0); break; // PBLENDVB Vx,Wx
+    case 1056: sse_blendv<u32>(cpu, d, 2); break; // BLENDVPS Vx,Wx
+    case 1057: sse_blendv<u32>(cpu, d, 3); break; // BLENDVPD Vx,Wx
+    case 1058: sse_pshift_I<u32>(cpu, d, PI_SRLW); break; // PSRLW Ux,Ib
+    case 1059: sse_pshift_I<u32>(cpu, d, PI_SRAW); break; // PSRAW Ux,Ib
+    case 1060: sse_pshift_I<u32>(cpu, d, PI_SLLW); break; // PSLLW Ux,Ib
+    case 1061: sse_pshift_I<u32>(cpu, d, PI_SRLD); break; // PSRLD Ux,Ib
+    case 1062: sse_pshift_I<u32>(cpu, d, PI_SRAD); break; // PSRAD Ux,Ib
+    case 1063: sse_pshift_I<u32>(cpu, d, PI_SLLD); break; // PSLLD Ux,Ib
+    case 1064: sse_pshift_I<u32>(cpu, d, PI_SRLQ); break; // PSRLQ Ux,Ib
+    case 1065: sse_pshift_I<u32>(cpu, d, PI_SLLQ); break; // PSLLQ Ux,Ib
+    case 1066: sse_pshift_I<u32>(cpu, d, PI_SRLDQ); break; // PSRLDQ Ux,Ib
+    case 1067: sse_pshift_I<u32>(cpu, d, PI_SLLDQ); break; // PSLLDQ Ux,Ib
+    case 1068: sse_pextr<u32>(cpu, d, 1); break; // PEXTRW Gd,Ux,Ib
+    case 1069: sse_pextr_E<u32>(cpu, d, 0); break; // PEXTRB Ed,Vx,Ib
+    case 1070: sse_pextr_E<u32>(cpu, d, 1); break; // PEXTRW Ed,Vx,Ib
+    case 1071: sse_pextr_E<u16>(cpu, d, 2); break; // PEXTRD Ev,Vx,Ib
+    case 1072: sse_pextr_E<u32>(cpu, d, 2); break; // PEXTRD Ev,Vx,Ib
+    case 1073: sse_pextr_E<u64>(cpu, d, 2); break; // PEXTRD Ev,Vx,Ib
+    case 1074: sse_pextr_E<u32>(cpu, d, 4); break; // EXTRACTPS Ed,Vx,Ib
+    case 1075: sse_pinsr<u32>(cpu, d, 1); break; // PINSRW Vx,Ed,Ib
+    case 1076: sse_pinsr<u32>(cpu, d, 0); break; // PINSRB Vx,Ed,Ib
+    case 1077: sse_pinsr<u16>(cpu, d, 2); break; // PINSRD Vx,Ev,Ib
+    case 1078: sse_pinsr<u32>(cpu, d, 2); break; // PINSRD Vx,Ev,Ib
+    case 1079: sse_pinsr<u64>(cpu, d, 2); break; // PINSRD Vx,Ev,Ib
+    case 1080: sse_ptest<u32>(cpu, d); break; // PTEST Vx,Wx
+    case 1081: sse_pmovx<u32>(cpu, d, 0); break; // PMOVSXBW Vx,Wq
+    case 1082: sse_pmovx<u32>(cpu, d, 1); break; // PMOVSXBD Vx,Wd
+    case 1083: sse_pmovx<u32>(cpu, d, 2); break; // PMOVSXBQ Vx,Ww
+    case 1084: sse_pmovx<u32>(cpu, d, 3); break; // PMOVSXWD Vx,Wq
+    case 1085: sse_pmovx<u32>(cpu, d, 4); break; // PMOVSXWQ Vx,Wd
+    case 1086: sse_pmovx<u32>(cpu, d, 5); break; // PMOVSXDQ Vx,Wq
+    case 1087: sse_pmovx<u32>(cpu, d, 8); break; // PMOVZXBW Vx,Wq
+    case 1088: sse_pmovx<u32>(cpu, d, 9); break; // PMOVZXBD Vx,Wd
+    case 1089: sse_pmovx<u32>(cpu, d, 10); break; // PMOVZXBQ Vx,Ww
+    case 1090: sse_pmovx<u32>(cpu, d, 11); break; // PMOVZXWD Vx,Wq
+    case 1091: sse_pmovx<u32>(cpu, d, 12); break; // PMOVZXWQ Vx,Wd
+    case 1092: sse_pmovx<u32>(cpu, d, 13); break; // PMOVZXDQ Vx,Wq
+    case 1093: sse_phminposuw<u32>(cpu, d); break; // PHMINPOSUW Vx,Wx
+    case 1094: sse_arith<u32>(cpu, d, FP_ADD, 0); break; // ADDPS Vps,Wps
+    case 1095: sse_arith<u32>(cpu, d, FP_ADD, 1); break; // ADDPD Vpd,Wpd
+    case 1096: sse_arith<u32>(cpu, d, FP_ADD, 2); break; // ADDSS Vss,Wss
+    case 1097: sse_arith<u32>(cpu, d, FP_ADD, 3); break; // ADDSD Vsd,Wsd
+    case 1098: sse_arith<u32>(cpu, d, FP_MUL, 0); break; // MULPS Vps,Wps
+    case 1099: sse_arith<u32>(cpu, d, FP_MUL, 1); break; // MULPD Vpd,Wpd
+    case 1100: sse_arith<u32>(cpu, d, FP_MUL, 2); break; // MULSS Vss,Wss
+    case 1101: sse_arith<u32>(cpu, d, FP_MUL, 3); break; // MULSD Vsd,Wsd
+    case 1102: sse_arith<u32>(cpu, d, FP_SUB, 0); break; // SUBPS Vps,Wps
+    case 1103: sse_arith<u32>(cpu, d, FP_SUB, 1); break; // SUBPD Vpd,Wpd
+    case 1104: sse_arith<u32>(cpu, d, FP_SUB, 2); break; // SUBSS Vss,Wss
+    case 1105: sse_arith<u32>(cpu, d, FP_SUB, 3); break; // SUBSD Vsd,Wsd
+    case 1106: sse_arith<u32>(cpu, d, FP_DIV, 0); break; // DIVPS Vps,Wps
+    case 1107: sse_arith<u32>(cpu, d, FP_DIV, 1); break; // DIVPD Vpd,Wpd
+    case 1108: sse_arith<u32>(cpu, d, FP_DIV, 2); break; // DIVSS Vss,Wss
+    case 1109: sse_arith<u32>(cpu, d, FP_DIV, 3); break; // DIVSD Vsd,Wsd
+    case 1110: sse_arith<u32>(cpu, d, FP_MIN, 0); break; // MINPS Vps,Wps
+    case 1111: sse_arith<u32>(cpu, d, FP_MIN, 1); break; // MINPD Vpd,Wpd
+    case 1112: sse_arith<u32>(cpu, d, FP_MIN, 2); break; // MINSS Vss,Wss
+    case 1113: sse_arith<u32>(cpu, d, FP_MIN, 3); break; // MINSD Vsd,Wsd
+    case 1114: sse_arith<u32>(cpu, d, FP_MAX, 0); break; // MAXPS Vps,Wps
+    case 1115: sse_arith<u32>(cpu, d, FP_MAX, 1); break; // MAXPD Vpd,Wpd
+    case 1116: sse_arith<u32>(cpu, d, FP_MAX, 2); break; // MAXSS Vss,Wss
+    case 1117: sse_arith<u32>(cpu, d, FP_MAX, 3); break; // MAXSD Vsd,Wsd
+    case 1118: sse_arith<u32>(cpu, d, FP_SQRT, 0); break; // SQRTPS Vps,Wps
+    case 1119: sse_arith<u32>(cpu, d, FP_SQRT, 1); break; // SQRTPD Vpd,Wpd
+    case 1120: sse_arith<u32>(cpu, d, FP_SQRT, 2); break; // SQRTSS Vss,Wss
+    case 1121: sse_arith<u32>(cpu, d, FP_SQRT, 3); break; // SQRTSD Vsd,Wsd
+    case 1122: sse_arith<u32>(cpu, d, FP_HADD, 1); break; // HADDPD Vx,Wx
+    case 1123: sse_arith<u32>(cpu, d, FP_HADD, 0); break; // HADDPS Vx,Wx
+    case 1124: sse_arith<u32>(cpu, d, FP_HSUB, 1); break; // HSUBPD Vx,Wx
+    case 1125: sse_arith<u32>(cpu, d, FP_HSUB, 0); break; // HSUBPS Vx,Wx
+    case 1126: sse_arith<u32>(cpu, d, FP_ADDSUB, 1); break; // ADDSUBPD Vx,Wx
+    case 1127: sse_arith<u32>(cpu, d, FP_ADDSUB, 0); break; // ADDSUBPS Vx,Wx
+    case 1128: sse_arith<u32>(cpu, d, FP_CMP, 0); break; // CMPPS Vx,Wx,Ib
+    case 1129: sse_arith<u32>(cpu, d, FP_CMP, 1); break; // CMPPD Vx,Wx,Ib
+    case 1130: sse_arith<u32>(cpu, d, FP_CMP, 2); break; // CMPSS Vx,Wss,Ib
+    case 1131: sse_arith<u32>(cpu, d, FP_CMP, 3); break; // CMPSD Vx,Wsd,Ib
+    case 1132: sse_arith<u32>(cpu, d, FP_ROUND, 0); break; // ROUNDPS Vx,Wx,Ib
+    case 1133: sse_arith<u32>(cpu, d, FP_ROUND, 1); break; // ROUNDPD Vx,Wx,Ib
+    case 1134: sse_arith<u32>(cpu, d, FP_ROUND, 2); break; // ROUNDSS Vx,Wss,Ib
+    case 1135: sse_arith<u32>(cpu, d, FP_ROUND, 3); break; // ROUNDSD Vx,Wsd,Ib
+    case 1136: sse_comis<u32>(cpu, d, 0, 1); break; // UCOMISS Vss,Wss
+    case 1137: sse_comis<u32>(cpu, d, 1, 1); break; // UCOMISD Vsd,Wsd
+    case 1138: sse_comis<u32>(cpu, d, 0, 0); break; // COMISS Vss,Wss
+    case 1139: sse_comis<u32>(cpu, d, 1, 0); break; // COMISD Vsd,Wsd
+    case 1140: sse_cvt<u32>(cpu, d, CV_PS2PD); break; // CVTPS2PD Vx,Wq
+    case 1141: sse_cvt<u32>(cpu, d, CV_PD2PS); break; // CVTPD2PS Vx,Wx
+    case 1142: sse_cvt<u32>(cpu, d, CV_SS2SD); break; // CVTSS2SD Vx,Wss
+    case 1143: sse_cvt<u32>(cpu, d, CV_SD2SS); break; // CVTSD2SS Vx,Wsd
+    case 1144: sse_cvt<u32>(cpu, d, CV_DQ2PS); break; // CVTDQ2PS Vx,Wx
+    case 1145: sse_cvt<u32>(cpu, d, CV_PS2DQ); break; // CVTPS2DQ Vx,Wx
+    case 1146: sse_cvt<u32>(cpu, d, CV_TPS2DQ); break; // CVTTPS2DQ Vx,Wx
+    case 1147: sse_cvt<u32>(cpu, d, CV_DQ2PD); break; // CVTDQ2PD Vx,Wq
+    case 1148: sse_cvt<u32>(cpu, d, CV_TPD2DQ); break; // CVTTPD2DQ Vx,Wx
+    case 1149: sse_cvt<u32>(cpu, d, CV_PD2DQ); break; // CVTPD2DQ Vx,Wx
+    case 1150: sse_cvtsi2<u16>(cpu, d, 0); break; // CVTSI2SS Vx,Ev
+    case 1151: sse_cvtsi2<u32>(cpu, d, 0); break; // CVTSI2SS Vx,Ev
+    case 1152: sse_cvtsi2<u64>(cpu, d, 0); break; // CVTSI2SS Vx,Ev
+    case 1153: sse_cvtsi2<u16>(cpu, d, 1); break; // CVTSI2SD Vx,Ev
+    case 1154: sse_cvtsi2<u32>(cpu, d, 1); break; // CVTSI2SD Vx,Ev
+    case 1155: sse_cvtsi2<u64>(cpu, d, 1); break; // CVTSI2SD Vx,Ev
+    case 1156: sse_cvt2si<u16>(cpu, d, 0, 1); break; // CVTTSS2SI Gv,Wss
+    case 1157: sse_cvt2si<u32>(cpu, d, 0, 1); break; // CVTTSS2SI Gv,Wss
+    case 1158: sse_cvt2si<u64>(cpu, d, 0, 1); break; // CVTTSS2SI Gv,Wss
+    case 1159: sse_cvt2si<u16>(cpu, d, 1, 1); break; // CVTTSD2SI Gv,Wsd
+    case 1160: sse_cvt2si<u32>(cpu, d, 1, 1); break; // CVTTSD2SI Gv,Wsd
+    case 1161: sse_cvt2si<u64>(cpu, d, 1, 1); break; // CVTTSD2SI Gv,Wsd
+    case 1162: sse_cvt2si<u16>(cpu, d, 0, 0); break; // CVTSS2SI Gv,Wss
+    case 1163: sse_cvt2si<u32>(cpu, d, 0, 0); break; // CVTSS2SI Gv,Wss
+    case 1164: sse_cvt2si<u64>(cpu, d, 0, 0); break; // CVTSS2SI Gv,Wss
+    case 1165: sse_cvt2si<u16>(cpu, d, 1, 0); break; // CVTSD2SI Gv,Wsd
+    case 1166: sse_cvt2si<u32>(cpu, d, 1, 0); break; // CVTSD2SI Gv,Wsd
+    case 1167: sse_cvt2si<u64>(cpu, d, 1, 0); break; // CVTSD2SI Gv,Wsd
+    case 1168: sse_pcmpstr<u32>(cpu, d, 1, 0); break; // PCMPESTRM Vx,Wx,Ib
+    case 1169: sse_pcmpstr<u32>(cpu, d, 1, 1); break; // PCMPESTRI Vx,Wx,Ib
+    case 1170: sse_pcmpstr<u32>(cpu, d, 0, 0); break; // PCMPISTRM Vx,Wx,Ib
+    case 1171: sse_pcmpstr<u32>(cpu, d, 0, 1); break; // PCMPISTRI Vx,Wx,Ib
+    case 1172: sse_crc32<u8>(cpu, d); break; // CRC32 Gd,Eb
+    case 1173: sse_crc32<u16>(cpu, d); break; // CRC32 Gd,Ev
+    case 1174: sse_crc32<u32>(cpu, d); break; // CRC32 Gd,Ev
+    case 1175: sse_crc32<u64>(cpu, d); break; // CRC32 Gd,Ev
     default: ud<u32>(cpu, d);
   }
 }
