@@ -70,11 +70,14 @@ export function fnstsw_ax<T>(cpu: usize, d: usize): void {
   store<u16>(cpu, load<u16>(fx(cpu), FX_FSW), S.CPU_OFF_RAX);
 }
 
-/** EMMS: every x87 register tagged empty. */
+/** EMMS: every x87 register tagged empty, and (as on the host) TOP = 0. */
 export function emms<T>(cpu: usize, d: usize): void {
   const cr0 = load<u64>(cpu, S.CPU_OFF_CR0);
   if (cr0 & 4) { raise(cpu, S.EXC_UD, -1); return; }
   if (cr0 & 8) { raise(cpu, S.EXC_NM, -1); return; }
   if (load<u16>(fx(cpu), FX_FSW) & 0x80) { raise(cpu, S.EXC_MF, -1); return; } // pending x87 exception
-  store<u8>(fx(cpu), 0, FX_FTW);
+  const p = fx(cpu);
+  store<u8>(p, 0, FX_FTW);
+  moveTop(p, (<u32>load<u16>(p, FX_FSW) >> 11) & 7, 0);
+  store<u16>(p, load<u16>(p, FX_FSW) & ~<u16>0x3800, FX_FSW);
 }
