@@ -13,7 +13,7 @@ import { f80_from_f32, f80_from_f64, f80_from_int, f80_from_bcd, f80_to_f32, f80
   f80_to_bcd, f80_const } from '../../fpu/api';
 import { FX_XA, INDEF_SIG, INDEF_SE, ONE_SIG, ONE_SE, x87Enter, x87Leave, fcwOf, swPtr, isEmpty, stSig, stSE,
   st, putST, putSTFrom, push, pop, pushChecked, overflow, underflow, stops, setC1, rmIndex } from './x87stack';
-import { XM_F32, XM_F64, XM_F80, XM_I16, XM_I32, XM_I64, XM_BCD, XM_T16, XM_T32, XM_T64, read80, write80 } from './x87mem';
+import { XM_F32, XM_F64, XM_F80, XM_I16, XM_I32, XM_I64, XM_BCD, XM_T16, XM_T32, read80, write80 } from './x87mem';
 
 const FL_IE: u32 = 1;
 

@@ -11,9 +11,12 @@
 // masked, the instruction goes on with the real indefinite; unmasked, nothing is written. Unmasked
 // IE/DE/ZE (pre-computation) leave destination and TOP unchanged; unmasked OE/UE/PE do not stop a
 // register destination (the softfloat delivers the wrapped result, fpu/api.ts).
-// Invariants: bytes 450..511 of the image are x87 scratch (not architectural, never saved):
-// FX_X87SW, FX_FCS/FX_FDS (selectors of the last instruction and operand), FX_XA/XB/XR (10-byte
-// values). Nothing architectural changes before the last memory access that can fault.
+// Invariants: bytes 450..511 of the 512-byte area lie outside what FXSAVE/FXRSTOR move: the
+// working FSW (FX_X87SW) and 10-byte scratch values (FX_XA, FX_XB) of one instruction, and
+// FX_FCS/FX_FDS, the selectors of the last instruction and operand, which only the legacy
+// (non-REX.W) FXSAVE format and FNSTENV/FNSAVE show (FNINIT and FNSAVE clear them, FXRSTOR and
+// FLDENV/FRSTOR load them). Nothing architectural changes before the last memory access that can
+// fault.
 import * as S from '../state';
 import * as D from '../decoded';
 import { raise } from '../except';
@@ -25,7 +28,6 @@ export const FX_FCS: usize = 452;   // u16 FPU instruction pointer selector
 export const FX_FDS: usize = 454;   // u16 FPU data pointer selector
 export const FX_XA: usize = 464;    // 16-byte scratch values (f80 at +0, se at +8)
 export const FX_XB: usize = 480;
-export const FX_XR: usize = 496;
 
 export const INDEF_SIG: u64 = 0xC000000000000000;
 export const INDEF_SE: u32 = 0xFFFF;
