@@ -18,6 +18,7 @@
 // Generator: scripts/cpu/gen.ts -> cpu/gen/*.ts (decode tree, dispatch) and test/diff/forms.gen.json.
 
 import { SSE_ROWS } from './opcodes-sse.js';
+import { X87_ROWS } from './opcodes-x87.js';
 
 const ALU = ['ADD', 'OR', 'ADC', 'SBB', 'AND', 'SUB', 'XOR', 'CMP'];
 
@@ -299,4 +300,5 @@ export const OPCODES: string[] = [
   '0F B5 /r !11 | LGS Gv,Mp | lxs SEG_GS | nodiff',
   // --- x87 and SSE: not implemented yet; their rows go here (D8-DF, 0F 10-7F, 0F C2-FF, 0F 38/3A).
   ...SSE_ROWS, // SSE/SSE2-4.2 and x87 control rows (scripts/cpu/opcodes-sse.ts)
+  ...X87_ROWS, // x87 FPU D8-DF (scripts/cpu/opcodes-x87.ts)
 ];

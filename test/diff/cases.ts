@@ -206,7 +206,7 @@ export function makeCase(f: Form, rng: Rng, id: number): Case {
   if (r.mnemonic === 'POPF') pokes.push([spOff, Uint8Array.from(le((rng.u64() & 0xcd5n) | (rng.int(2) ? 0x200n : 0n), 8))]);
   if (r.mnemonic === 'RET' && rng.int(4) !== 0) pokes.push([spOff, Uint8Array.from(le(BigInt(CODE_ADDR + bytes.length - 8 + 2 * rng.int(4)), 8))]);
   const seed = rng.u32() | 1;
-  const fp = sseCaseExtras(r, memTarget, seed, pokes);
+  const fp = sseCaseExtras(r, memTarget, seed, pokes, f.size);
   return { form: f, id, code: Uint8Array.from(bytes), regs, rflags, seed, undefMask, pokes, fp, memTarget };
 }
 

@@ -6,8 +6,9 @@
 // Ends with one JSON line {"forms":N,"cases":M,"mismatches":K,"skipped":S}.
 import { buildCore, TestMachine, GPR_NAMES, DATA_SIZE } from './core.js';
 import { enumerateForms, loadRows, makeCase, caseData, Rng, Case } from './cases.js';
-import { runNative, NativeResult, hostRunsCompatibilityMode } from './native.js';
+import { runNative, compatModeUsable, NativeResult } from './native.js';
 import { loadFp, readFp, compareFp, maskedDataByte } from './sse-cases.js';
+import { describeX87 } from './x87-cases.js';
 
 export interface DiffSummary { forms: number; cases: number; mismatches: number; skipped: number; report: string[]; skippedNames: string[] }
 
@@ -42,18 +43,16 @@ export function compare(c: Case, n: NativeResult, m: TestMachine): string[] {
     const want = n.changes.get(i) ?? data[i];
     if (r.data[i] !== want && !maskedDataByte(c.form.row, i, c.memTarget)) { bad.push(`data[${i.toString(16)}] core ${r.data[i].toString(16)} native ${want.toString(16)}`); break; }
   }
-  bad.push(...compareFp(readFp(m), n.fp));
+  bad.push(...compareFp(readFp(m), n.fp, c.form.row));
   return bad;
 }
 
 export function runDiff(opts: { full: boolean; seed: number; filter?: string; perForm?: number; optimize?: number }): DiffSummary {
-  const { forms: rowForms, skipped } = enumerateForms(loadRows());
-  let all = rowForms;
-  if (!hostRunsCompatibilityMode()) {
-    // The oracle cannot show these here: name them as skipped rather than compare with a #GP.
-    skipped.push(...all.filter((f) => f.mode === 32).map((f) => `${f.name} (host cannot run 32-bit compatibility-mode code)`));
-    all = all.filter((f) => f.mode !== 32);
-  }
+  const { forms: every, skipped } = enumerateForms(loadRows());
+  const compat = compatModeUsable();
+  // Where the oracle cannot run 32-bit code, those forms are named as skipped, not compared.
+  if (!compat) skipped.push(...every.filter((f) => f.mode === 32).map((f) => `${f.name} (host cannot run 32-bit compatibility-mode code)`));
+  const all = compat ? every : every.filter((f) => f.mode === 64);
   const forms = opts.filter ? all.filter((f) => f.name.includes(opts.filter!)) : all;
   const perForm = opts.perForm ?? (opts.full ? 200 : 12);
   const rng = new Rng(opts.seed);
@@ -72,12 +71,13 @@ export function runDiff(opts: { full: boolean; seed: number; filter?: string; pe
     if (bad.length > 0) {
       mismatches++;
       if (!badForms.has(c.form.name) || report.length < 40) {
-        report.push(`MISMATCH ${c.form.name} [${Buffer.from(c.code).toString('hex')}] regs ${c.regs.map((v) => v.toString(16)).join(' ')} fl ${c.rflags.toString(16)}: ${bad.join('; ')}`);
+        report.push(`MISMATCH ${c.form.name} [${Buffer.from(c.code).toString('hex')}] regs ${c.regs.map((v) => v.toString(16)).join(' ')} fl ${c.rflags.toString(16)}${describeX87(c.fp)}: ${bad.join('; ')}`);
       }
       badForms.add(c.form.name);
     }
   }
   report.push(`outcomes on the real CPU: ${[...outcomes].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+  if (!compat) report.push(`this host cannot run 32-bit compatibility-mode code: ${every.length - all.length} 32-bit forms not tested`);
   return { forms: forms.length, cases: cases.length, mismatches, skipped: skipped.length, report, skippedNames: skipped };
 }
 

@@ -10,10 +10,12 @@
  * (the optional last field patches the data page after the fill).
  * Output: id trapno err cr2 rip rflags r0..r15 nchanged [offset:byte]...
  * A case still running after 2 s is stopped by SIGALRM and reported with trapno 0x3e7.
- * x87/SSE state: an optional input token fp=mxcsr,fcw,fsw,xmm0lo,xmm0hi,..,xmm15hi (hex) sets
- * FCW, FSW, MXCSR, XMM0-15 (FTW empty, FOP/FIP/FDP 0; default 1f80,37f,0 and zeros), and every
- * output line ends with: mxcsr fcw fsw ftw xmm0lo xmm0hi .. xmm15hi. Both go through the signal
- * frame's FXSAVE-format area (uc_mcontext.fpregs), like the GPRs.
+ * x87/SSE state: an optional input token fp=mxcsr,fcw,fsw,xmm0lo,xmm0hi,..,xmm15hi[,ftw,st0sig,st0se,
+ * ..,st7sig,st7se] (hex) sets FCW, FSW, MXCSR, XMM0-15 and optionally the abridged FTW and the
+ * eight x87 registers in FXSAVE (stack) order (default: FTW empty, registers 0; FOP/FIP/FDP 0;
+ * default 1f80,37f,0 and zeros), and every output line ends with: mxcsr fcw fsw ftw xmm0lo
+ * xmm0hi .. xmm15hi fop fip fdp st0sig st0se .. st7sig st7se. Both go through the signal frame's
+ * FXSAVE-format area (uc_mcontext.fpregs), like the GPRs.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -41,6 +43,8 @@ static int in_mode;
 static unsigned char initial[DATA_SIZE];
 static uint64_t in_xmm[32], out_xmm[32];
 static unsigned in_mxcsr = 0x1f80, in_fcw = 0x37f, in_fsw, out_mxcsr, out_fcw, out_fsw, out_ftw;
+static unsigned in_ftw, out_fop;
+static uint64_t in_st[16], out_st[16], out_fip, out_fdp; /* st: significand, sign+exponent pairs */
 
 /* Marks x87 and SSE state present in an XSAVE-format frame, so sigreturn loads them. */
 static void xstate_present(struct _libc_fpstate *fp) {
@@ -51,8 +55,9 @@ static void xstate_present(struct _libc_fpstate *fp) {
 
 /* Parses the optional fp= token of an input line. */
 static void parse_fp(const char *line) {
-  in_mxcsr = 0x1f80; in_fcw = 0x37f; in_fsw = 0;
+  in_mxcsr = 0x1f80; in_fcw = 0x37f; in_fsw = 0; in_ftw = 0;
   memset(in_xmm, 0, sizeof in_xmm);
+  memset(in_st, 0, sizeof in_st);
   const char *f = strstr(line, "fp=");
   if (!f) return;
   char *q = (char *)f + 3;
@@ -60,6 +65,8 @@ static void parse_fp(const char *line) {
   in_fcw = (unsigned)strtoul(q, &q, 16); if (*q == ',') q++;
   in_fsw = (unsigned)strtoul(q, &q, 16);
   for (int i = 0; i < 32 && *q == ','; i++) { q++; in_xmm[i] = strtoull(q, &q, 16); }
+  if (*q == ',') { q++; in_ftw = (unsigned)strtoul(q, &q, 16); }
+  for (int i = 0; i < 16 && *q == ','; i++) { q++; in_st[i] = strtoull(q, &q, 16); }
 }
 
 static void fill(unsigned char *p, uint32_t seed) {
@@ -84,9 +91,14 @@ static void handler(int sig, siginfo_t *si, void *ctx) {
     csgsfs[3] = 0x2b;
     struct _libc_fpstate *fp = uc->uc_mcontext.fpregs;
     if (fp) {
-      fp->cwd = (uint16_t)in_fcw; fp->swd = (uint16_t)in_fsw; fp->ftw = 0; fp->fop = 0; fp->rip = 0; fp->rdp = 0;
+      fp->cwd = (uint16_t)in_fcw; fp->swd = (uint16_t)in_fsw; fp->ftw = (uint16_t)in_ftw; fp->fop = 0; fp->rip = 0; fp->rdp = 0;
       fp->mxcsr = in_mxcsr;
       memcpy(fp->_xmm, in_xmm, sizeof in_xmm);
+      for (int i = 0; i < 8; i++) {
+        memset(&fp->_st[i], 0, sizeof fp->_st[i]);
+        memcpy(fp->_st[i].significand, &in_st[2 * i], 8);
+        fp->_st[i].exponent = (uint16_t)in_st[2 * i + 1];
+      }
       xstate_present(fp);
     }
     return;
@@ -101,6 +113,11 @@ static void handler(int sig, siginfo_t *si, void *ctx) {
   if (fp) {
     out_mxcsr = fp->mxcsr; out_fcw = fp->cwd; out_fsw = fp->swd; out_ftw = fp->ftw;
     memcpy(out_xmm, fp->_xmm, sizeof out_xmm);
+    out_fop = fp->fop; out_fip = fp->rip; out_fdp = fp->rdp;
+    for (int i = 0; i < 8; i++) {
+      memcpy(&out_st[2 * i], fp->_st[i].significand, 8);
+      out_st[2 * i + 1] = fp->_st[i].exponent;
+    }
   }
   siglongjmp(back, 1);
 }
@@ -169,6 +186,8 @@ int main(void) {
     for (size_t i = 0; i < DATA_SIZE; i++) if (data[i] != initial[i]) printf(" %zx:%x", i, data[i]);
     printf(" %x %x %x %x", out_mxcsr, out_fcw, out_fsw, out_ftw);
     for (int i = 0; i < 32; i++) printf(" %lx", (unsigned long)out_xmm[i]);
+    printf(" %x %lx %lx", out_fop, (unsigned long)out_fip, (unsigned long)out_fdp);
+    for (int i = 0; i < 16; i++) printf(" %lx", (unsigned long)out_st[i]);
     printf("\n");
   }
   return 0;

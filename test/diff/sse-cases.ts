@@ -3,14 +3,18 @@
 // masked and unmasked exceptions; FCW/FSW; XMM0-15 from integer patterns and float edge values:
 // zeros, denormals, infinities, QNaN/SNaN, the integer-conversion limits), data-page patches that
 // give LDMXCSR/FXRSTOR a valid MXCSR most of the time, the runner.c `fp=` token and its output,
-// and the comparison (MXCSR, FCW, FSW, abridged FTW, XMM0-15).
+// and the comparison (MXCSR, FCW, FSW, abridged FTW, XMM0-15). The x87 forms' register stack,
+// control words and memory operands come from x87-cases.ts, which also compares ST0-ST7.
 // Invariant: everything here draws from its own PRNG seeded by the case's data seed, so the
 // integer forms' cases are the same with or without this file.
 import { Rng, type FormRow } from './cases.js';
 import { DATA_ADDR, type TestMachine } from './core.js';
+import { isX87Row, x87CaseExtras, compareSt, fswMask } from './x87-cases.js';
 
-export interface FpState { mxcsr: number; fcw: number; fsw: number; xmm: bigint[] } // xmm: 32 quadwords
-export interface FpOut extends FpState { ftw: number }
+// xmm: 32 quadwords; ftw (abridged) and st (ST0-ST7 as significand, sign+exponent pairs) are set
+// for the x87 forms.
+export interface FpState { mxcsr: number; fcw: number; fsw: number; xmm: bigint[]; ftw?: number; st?: bigint[] }
+export interface FpOut extends FpState { ftw: number; fop: number; fip: bigint; fdp: bigint; st: bigint[] }
 
 const XMM_OPERAND = /^[VWU]/;
 const X87_CTL = /^(FXSAVE|FXRSTOR|LDMXCSR|STMXCSR|FNINIT|FNCLEX|FWAIT|FNSTCW|FLDCW|FNSTSW|EMMS)$/;
@@ -68,7 +72,7 @@ function fswOf(rng: Rng, fcw: number): number {
 }
 
 /** FP state, and data patches (a valid MXCSR for LDMXCSR/FXRSTOR three times in four). */
-export function sseCaseExtras(r: FormRow, memTarget: number, seed: number, pokes: [number, Uint8Array][]): FpState {
+export function sseCaseExtras(r: FormRow, memTarget: number, seed: number, pokes: [number, Uint8Array][], osize = 32): FpState {
   const rng = new Rng(seed ^ 0x5eed5eed);
   const xmm: bigint[] = [];
   for (let i = 0; i < 16; i++) {
@@ -82,35 +86,48 @@ export function sseCaseExtras(r: FormRow, memTarget: number, seed: number, pokes
     const v = mxcsrOf(rng);
     pokes.push([off, Uint8Array.from([v & 0xff, (v >> 8) & 0xff, 0, 0])]);
   }
+  if (isX87Row(r)) {
+    const x = x87CaseExtras(r, osize, memTarget, seed, pokes);
+    return { ...fp, fcw: x.fcw, fsw: x.fsw, ftw: x.ftw, st: x.st };
+  }
   return fp;
 }
 
 /** runner.c's input token. */
 export function fpToken(fp: FpState | undefined): string[] {
   if (!fp) return [];
-  return [`fp=${[fp.mxcsr, fp.fcw, fp.fsw].map((v) => v.toString(16)).concat(fp.xmm.map((v) => v.toString(16))).join(',')}`];
+  const x87 = fp.st ? [(fp.ftw ?? 0).toString(16), ...fp.st.map((v) => v.toString(16))] : [];
+  return [`fp=${[fp.mxcsr, fp.fcw, fp.fsw].map((v) => v.toString(16)).concat(fp.xmm.map((v) => v.toString(16)), x87).join(',')}`];
 }
 
-/** runner.c's FP output: 36 tokens from index `at`. */
+/** runner.c's FP output: 55 tokens from index `at`. */
 export function parseFpOut(t: string[], at: number): FpOut | undefined {
-  if (t.length < at + 36) return undefined;
+  if (t.length < at + 55) return undefined;
   const n = (i: number) => parseInt(t[at + i], 16);
-  return { mxcsr: n(0), fcw: n(1), fsw: n(2), ftw: n(3), xmm: Array.from({ length: 32 }, (_, i) => BigInt('0x' + t[at + 4 + i])) };
+  const b = (i: number) => BigInt('0x' + t[at + i]);
+  return { mxcsr: n(0), fcw: n(1), fsw: n(2), ftw: n(3), xmm: Array.from({ length: 32 }, (_, i) => b(4 + i)),
+    fop: n(36), fip: b(37), fdp: b(38), st: Array.from({ length: 16 }, (_, i) => b(39 + i)) };
 }
 
 const FX_XMM = 160;
+const FX_ST = 32;
 
 /** Loads the case's FP state into the core's FXSAVE image (the rest of the x87 state cleared). */
 export function loadFp(m: TestMachine, fp: FpState | undefined): void {
   const s = fp ?? { mxcsr: 0x1f80, fcw: 0x37f, fsw: 0, xmm: new Array<bigint>(32).fill(0n) };
   const base = m.cpu + m.o('CPU_OFF_FXSAVE');
-  new Uint8Array(m.mem.buffer, base, 416).fill(0);
+  new Uint8Array(m.mem.buffer, base, 512).fill(0); // with the x87 selectors kept past the image
   const dv = new DataView(m.mem.buffer);
   dv.setUint16(base, s.fcw, true);
   dv.setUint16(base + 2, s.fsw, true);
   dv.setUint32(base + 24, s.mxcsr, true);
   dv.setUint32(base + 28, 0xffff, true);
   s.xmm.forEach((v, i) => dv.setBigUint64(base + FX_XMM + 8 * i, v, true));
+  dv.setUint8(base + 4, s.ftw ?? 0);
+  if (s.st) for (let i = 0; i < 8; i++) {
+    dv.setBigUint64(base + FX_ST + 16 * i, s.st[2 * i], true);
+    dv.setUint16(base + FX_ST + 16 * i + 8, Number(s.st[2 * i + 1]), true);
+  }
 }
 
 export function readFp(m: TestMachine): FpOut {
@@ -119,16 +136,23 @@ export function readFp(m: TestMachine): FpOut {
   return {
     fcw: dv.getUint16(base, true), fsw: dv.getUint16(base + 2, true), ftw: dv.getUint8(base + 4),
     mxcsr: dv.getUint32(base + 24, true), xmm: Array.from({ length: 32 }, (_, i) => dv.getBigUint64(base + FX_XMM + 8 * i, true)),
+    fop: dv.getUint16(base + 6, true), fip: dv.getBigUint64(base + 8, true), fdp: dv.getBigUint64(base + 16, true),
+    st: Array.from({ length: 16 }, (_, i) => (i & 1 ? BigInt(dv.getUint16(base + FX_ST + 16 * (i >> 1) + 8, true)) : dv.getBigUint64(base + FX_ST + 16 * (i >> 1), true))),
   };
 }
 
-export function compareFp(core: FpOut, native: FpOut | undefined): string[] {
+export function compareFp(core: FpOut, native: FpOut | undefined, r?: FormRow): string[] {
   if (!native) return ['runner produced no FP state'];
   const bad: string[] = [];
   const h = (v: number | bigint) => v.toString(16);
   if (core.mxcsr !== native.mxcsr) bad.push(`mxcsr core ${h(core.mxcsr)} native ${h(native.mxcsr)}`);
   if (core.fcw !== native.fcw) bad.push(`fcw core ${h(core.fcw)} native ${h(native.fcw)}`);
-  if (core.fsw !== native.fsw) bad.push(`fsw core ${h(core.fsw)} native ${h(native.fsw)}`);
+  const fm = fswMask(r);
+  if ((core.fsw & fm) !== (native.fsw & fm)) bad.push(`fsw core ${h(core.fsw)} native ${h(native.fsw)}`);
+  bad.push(...compareSt(core.st, native.st, fm !== 0xffff));
+  if (native.fsw & 0x80 && (core.fop !== native.fop || core.fip !== native.fip || core.fdp !== native.fdp)) {
+    bad.push(`fop/fip/fdp core ${h(core.fop)} ${h(core.fip)} ${h(core.fdp)} native ${h(native.fop)} ${h(native.fip)} ${h(native.fdp)}`);
+  }
   if ((core.ftw & 0xff) !== (native.ftw & 0xff)) bad.push(`ftw core ${h(core.ftw)} native ${h(native.ftw)}`);
   for (let i = 0; i < 16; i++) {
     const [a0, a1, b0, b1] = [core.xmm[2 * i], core.xmm[2 * i + 1], native.xmm[2 * i], native.xmm[2 * i + 1]];

@@ -10,6 +10,7 @@ import * as S from '../state';
 import { aborted, raise } from '../except';
 import { readMem, writeMem } from '../mmu';
 import { fpuOk, waitOk, fx, memLin, FX_FCW, FX_FSW, FX_FTW, FX_FOP, FX_FIP, FX_FDP } from './ssebase';
+import { moveTop, FX_FCS, FX_FDS } from './x87stack';
 
 /** Recomputes FSW.ES and FSW.B from the unmasked exception flags. */
 @inline export function fswSummary(cpu: usize): void {
@@ -22,12 +23,15 @@ import { fpuOk, waitOk, fx, memLin, FX_FCW, FX_FSW, FX_FTW, FX_FOP, FX_FIP, FX_F
 export function fninit<T>(cpu: usize, d: usize): void {
   if (!fpuOk(cpu)) return;
   const p = fx(cpu);
+  moveTop(p, (<u32>load<u16>(p, FX_FSW) >> 11) & 7, 0); // TOP = 0: the registers stay where they are
   store<u16>(p, 0x037F, FX_FCW);
   store<u16>(p, 0, FX_FSW);
   store<u16>(p, 0, FX_FTW);
   store<u16>(p, 0, FX_FOP);
   store<u64>(p, 0, FX_FIP);
   store<u64>(p, 0, FX_FDP);
+  store<u16>(p, 0, FX_FCS);
+  store<u16>(p, 0, FX_FDS);
 }
 
 /** FNCLEX: clears the exception flags, SF, ES and B. */
@@ -66,11 +70,14 @@ export function fnstsw_ax<T>(cpu: usize, d: usize): void {
   store<u16>(cpu, load<u16>(fx(cpu), FX_FSW), S.CPU_OFF_RAX);
 }
 
-/** EMMS: every x87 register tagged empty. */
+/** EMMS: every x87 register tagged empty, and (as on the host) TOP = 0. */
 export function emms<T>(cpu: usize, d: usize): void {
   const cr0 = load<u64>(cpu, S.CPU_OFF_CR0);
   if (cr0 & 4) { raise(cpu, S.EXC_UD, -1); return; }
   if (cr0 & 8) { raise(cpu, S.EXC_NM, -1); return; }
   if (load<u16>(fx(cpu), FX_FSW) & 0x80) { raise(cpu, S.EXC_MF, -1); return; } // pending x87 exception
-  store<u8>(fx(cpu), 0, FX_FTW);
+  const p = fx(cpu);
+  store<u8>(p, 0, FX_FTW);
+  moveTop(p, (<u32>load<u16>(p, FX_FSW) >> 11) & 7, 0);
+  store<u16>(p, load<u16>(p, FX_FSW) & ~<u16>0x3800, FX_FSW);
 }
