@@ -2,7 +2,8 @@
 // A flag-setting ALU operation records (op, size, dst, src, result, carry-in) instead of computing
 // OF SF ZF AF PF CF; they are computed when read. Invariants: while LF_OP == LF_NONE the arithmetic
 // bits of CPU_OFF_RFLAGS are current; for LF_INC/LF_DEC the CF bit of RFLAGS is current (INC/DEC
-// preserve CF); otherwise the arithmetic bits of RFLAGS are stale. Values are stored zero-extended.
+// preserve CF); otherwise the arithmetic bits of RFLAGS are stale. Values are stored zero-extended;
+// for LF_LOGIC only the result is (LF_DST/LF_SRC are stale: every reader checks the op first).
 import * as S from './state';
 
 export const LF_NONE: i32 = 0;
@@ -15,10 +16,12 @@ export const LF_INC: i32 = 6;
 export const LF_DEC: i32 = 7;
 
 @inline export function setLazy<T>(cpu: usize, op: i32, dst: T, src: T, res: T): void {
-  store<i32>(cpu, op, S.CPU_OFF_LF_OP);
-  store<i32>(cpu, <i32>sizeof<T>() * 8, S.CPU_OFF_LF_BITS);
-  store<u64>(cpu, <u64>dst, S.CPU_OFF_LF_DST);
-  store<u64>(cpu, <u64>src, S.CPU_OFF_LF_SRC);
+  // LF_OP and LF_BITS are adjacent i32s: one store. A LOGIC result needs no operands.
+  store<u64>(cpu, (<u64>(sizeof<T>() * 8) << 32) | <u64><u32>op, S.CPU_OFF_LF_OP);
+  if (op != LF_LOGIC) {
+    store<u64>(cpu, <u64>dst, S.CPU_OFF_LF_DST);
+    store<u64>(cpu, <u64>src, S.CPU_OFF_LF_SRC);
+  }
   store<u64>(cpu, <u64>res, S.CPU_OFF_LF_RES);
 }
 

@@ -11,6 +11,7 @@ import * as S from './state';
 import { raise, exitBefore, exitAfter, internalError } from './except';
 import { walk, ACC_R, ACC_W, ACC_X } from './walk';
 import { eptTranslate, eptGeneration } from './hvlink';
+import { smcCheck } from './block';
 
 const NEG_FAULT: i64 = -1;   // exception raised / exit set
 const NEG_MMIO: i64 = -2;    // gpa is MMIO (CPU_OFF_EXIT_ADDR holds the gpa of the byte)
@@ -86,10 +87,15 @@ export function translate(cpu: usize, lin: u64, access: i32): i64 {
 
 // ---- reads
 
+/** The tag a hit must carry for an access of n bytes at lin: the page of its last byte, so an
+ *  access across the page end never hits (its last page maps to another TLB entry). */
+@inline function hitTag(cpu: usize, lin: u64, n: u64): u64 {
+  return ((lin + n - 1) & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER);
+}
+
 @inline export function readMem<T>(cpu: usize, lin: u64): T {
   const e = tlbEntry(cpu, lin);
-  if (load<u64>(e, S.TLB_TAG_R) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER)) &&
-      (lin & 0xFFF) <= <u64>(4096 - sizeof<T>())) {
+  if (load<u64>(e, S.TLB_TAG_R) == hitTag(cpu, lin, sizeof<T>())) {
     return load<T>(<usize>(lin + load<u64>(e, S.TLB_ADDEND)));
   }
   return <T>readSlow(cpu, lin, <i32>sizeof<T>());
@@ -141,9 +147,10 @@ function mmioRead(cpu: usize, n: i32): u64 {
 
 @inline export function writeMem<T>(cpu: usize, lin: u64, v: T): void {
   const e = tlbEntry(cpu, lin);
-  if (load<u64>(e, S.TLB_TAG_W) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER)) &&
-      (lin & 0xFFF) <= <u64>(4096 - sizeof<T>())) {
-    store<T>(<usize>(lin + load<u64>(e, S.TLB_ADDEND)), v);
+  if (load<u64>(e, S.TLB_TAG_W) == hitTag(cpu, lin, sizeof<T>())) {
+    const h = lin + load<u64>(e, S.TLB_ADDEND);
+    store<T>(<usize>h, v);
+    smcCheck(cpu, h);
     return;
   }
   writeSlow(cpu, lin, <u64>v, <i32>sizeof<T>());
@@ -154,7 +161,7 @@ export function writeSlow(cpu: usize, lin: u64, v: u64, n: i32): void {
   const first = 4096 - <i32>(lin & 0xFFF);
   if (first >= n) {
     const h = translate(cpu, lin, ACC_W);
-    if (h >= 0) { storeN(<usize>h, v, n); return; }
+    if (h >= 0) { storeN(<usize>h, v, n); smcCheck(cpu, <u64>h); return; }
     if (h == NEG_MMIO) mmioWrite(cpu, v, n);
     return;
   }
@@ -168,6 +175,8 @@ export function writeSlow(cpu: usize, lin: u64, v: u64, n: i32): void {
     if (i < first) { if (h1 >= 0) store<u8>(<usize>h1 + i, b); }
     else if (h2 >= 0) store<u8>(<usize>h2 + (i - first), b);
   }
+  if (h1 >= 0) smcCheck(cpu, <u64>h1);
+  if (h2 >= 0) smcCheck(cpu, <u64>h2);
 }
 
 @inline function storeN(h: usize, v: u64, n: i32): void {
@@ -178,7 +187,7 @@ export function writeSlow(cpu: usize, lin: u64, v: u64, n: i32): void {
 }
 
 function mmioWrite(cpu: usize, v: u64, n: i32): void {
-  if (load<i32>(cpu, S.CPU_OFF_FAULT) != 0) { internalError(cpu, S.INTERNAL_UNSUPPORTED); return; } // a second MMIO access
+  if ((load<i32>(cpu, S.CPU_OFF_FAULT) & ~S.FAULT_SMC) != 0) { internalError(cpu, S.INTERNAL_UNSUPPORTED); return; } // a second MMIO access
   store<u64>(cpu, v, S.CPU_OFF_EXIT_DATA);
   store<i32>(cpu, n, S.CPU_OFF_EXIT_SIZE);
   store<i32>(cpu, 1, S.CPU_OFF_EXIT_DIRECTION);
@@ -206,15 +215,8 @@ export function probeWrite(cpu: usize, lin: u64, n: i32): bool {
  * FETCH_FAULT_ADDR names the page, to be faulted only if the instruction really extends there.
  */
 export function fetchPtr(cpu: usize, lin: u64): usize {
-  const e = tlbEntry(cpu, lin);
-  let h: usize;
-  if (load<u64>(e, S.TLB_TAG_X) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER))) {
-    h = <usize>(lin + load<u64>(e, S.TLB_ADDEND));
-  } else {
-    const t = translate(cpu, lin, ACC_X);
-    if (t < 0) { if (t == NEG_MMIO) internalError(cpu, S.INTERNAL_UNSUPPORTED); return 0; }
-    h = <usize>t;
-  }
+  const h = fetchHost(cpu, lin);
+  if (h == 0) return 0;
   const left = 4096 - <i32>(lin & 0xFFF);
   if (left >= 15) { store<i32>(cpu, 15, S.CPU_OFF_FETCH_VALID); return h; }
   const buf = cpu + S.CPU_OFF_FETCHBUF;
@@ -233,6 +235,17 @@ export function fetchPtr(cpu: usize, lin: u64): usize {
   memory.copy(buf + <usize>left, <usize>t2, <usize>(15 - left));
   store<i32>(cpu, 15, S.CPU_OFF_FETCH_VALID);
   return buf;
+}
+
+/** Host address of the code byte at lin (execute TLB, else a walk that fills it); 0 with FAULT set. */
+export function fetchHost(cpu: usize, lin: u64): usize {
+  const e = tlbEntry(cpu, lin);
+  if (load<u64>(e, S.TLB_TAG_X) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER))) {
+    return <usize>(lin + load<u64>(e, S.TLB_ADDEND));
+  }
+  const t = translate(cpu, lin, ACC_X);
+  if (t < 0) { if (t == NEG_MMIO) internalError(cpu, S.INTERNAL_UNSUPPORTED); return 0; }
+  return <usize>t;
 }
 
 /** The fetch of FETCH_FAULT_ADDR was needed: raise its fault for real. */
