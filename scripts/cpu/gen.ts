@@ -102,6 +102,10 @@ const STRAIGHT = new Set([
   'emms', 'ldmxcsr', 'stmxcsr', 'fxsave', 'fxrstor', 'fnstcw', 'fldcw', 'fnstsw', 'fnstsw_ax', 'fnclex', 'fninit', 'fwait',
 ]);
 const STRING_OPS = new Set(['movs', 'cmps', 'stos', 'lods', 'scas']);
+// Near branches: they end a block but change nothing else (no mode, CS, paging or serialization),
+// so the block cache keeps its code epoch across them (cpu/codemap.ts). Every other block-ending
+// handler is treated as a system instruction.
+const BRANCHES = new Set(['jcc', 'jmp_J', 'jmp_E', 'call_J', 'call_E', 'ret', 'ret_I', 'loop', 'jrcxz']);
 const straight = (h: string) => STRAIGHT.has(h) || h.startsWith('sse_');
 
 // Row attribute words and dispatch ids.
@@ -127,6 +131,7 @@ for (const r of rows) {
   if (r.prefix === 'F3' || r.prefix === 'F2') a |= 1 << 22;
   if (exported.has(r.handler) && straight(r.handler)) a |= 1 << 23;
   if (exported.has(r.handler) && STRING_OPS.has(r.handler)) a |= 1 << 24;
+  if (exported.has(r.handler) && BRANCHES.has(r.handler)) a |= 1 << 25;
   rowAttr.push(a >>> 0);
   rowBase.push(nextId);
   const have = exported.has(r.handler);

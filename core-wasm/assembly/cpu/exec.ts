@@ -4,7 +4,9 @@
 // exits return to the hypervisor, either before retiring (IO/MMIO reads, re-executed after
 // cpu_complete_io) or after (writes, HLT); FAULT_SMC (a write into the running block) retires the
 // instruction and ends the block. An instruction that cannot start a block (it crosses the page
-// end, does not decode, or IP would wrap inside the block) runs alone, uncached.
+// end, does not decode, or IP would wrap inside the block) runs alone, uncached. A block that ran
+// to its end is followed by its linked successor when the link is still valid (cpu/block.ts);
+// the code epoch moves here on entry, on event delivery and after system instructions.
 // Invariants: between instructions FAULT == 0; CPU_OFF_ICOUNT counts retired instructions; inside
 // a block RIP in the state block is stale until the block's last instruction (which gets RIP and
 // INSN_RIP as if run alone) or a fault (RIP and INSN_RIP name the faulting instruction); blocks
@@ -15,7 +17,8 @@ import { decode } from './decode';
 import { dispatch } from './gen/dispatch';
 import { fetchHost, fetchPtr, fetchFault, tlbCheckGeneration } from './mmu';
 import { ripMaskOf } from './mode';
-import { blockFor, B_COUNT, B_BYTES, B_RECS } from './block';
+import { blockFor, blockLinked, blockLink, B_COUNT, B_BYTES, B_RECS, B_HOST, B_BUMP } from './block';
+import { bumpCodeEpoch } from './codemap';
 import { deliverException, deliverEvent, EV_EXT } from './interrupt';
 import { irqPending, irqAcknowledge, nmiPending, nmiAcknowledge } from './hvlink';
 
@@ -43,36 +46,45 @@ export function execute(cpu: usize, budget: u64): i32 {
   store<i32>(cpu, S.CPU_EXIT_NONE, S.CPU_OFF_EXIT_REASON);
   store<u64>(cpu, 0, S.CPU_OFF_SMC_LEN);
   const irq = checkInterrupts(cpu);
+  bumpCodeEpoch(cpu); // the VMM, DMA or other vCPUs may have written code since the last call
   if (irq != S.CPU_EXIT_NONE) { store<i32>(cpu, irq, S.CPU_OFF_EXIT_REASON); return irq; }
   if (load<i32>(cpu, S.CPU_OFF_HALTED)) return S.CPU_EXIT_HLT;
   let n: u64 = 0;
   let exit = S.CPU_EXIT_NONE;
+  let prev: usize = 0;  // the block that just ran to its end (for links)
+  let prevRip: u64 = 0; // the RIP it was entered at
   while (n < budget) {
     if (atomic.load<i32>(cpu, S.CPU_OFF_REQUEST) != 0) { exit = S.CPU_EXIT_REQUEST; break; }
     const rip = load<u64>(cpu, S.CPU_OFF_RIP);
-    const mode = load<i32>(cpu, S.CPU_OFF_MODE);
-    const rm = ripMaskOf(mode);
-    const lin = (load<u64>(cpu, S.CPU_OFF_SEGBASE + (<usize>S.SEG_CS << 3)) + rip) & load<u64>(cpu, S.CPU_OFF_LINMASK);
-    // Fetch: execute-TLB hit inline, else a walk (which may fault).
-    const te = cpu + S.CPU_OFF_TLB + (<usize>((lin >> 12) & (S.TLB_ENTRIES - 1)) << 5);
-    let p: usize;
-    if (load<u64>(te, S.TLB_TAG_X) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER))) {
-      p = <usize>(lin + load<u64>(te, S.TLB_ADDEND));
-    } else {
-      p = fetchHost(cpu, lin);
+    const rm = ripMaskOf(load<i32>(cpu, S.CPU_OFF_MODE));
+    let blk: usize = prev != 0 ? blockLinked(cpu, prev, rip) : 0;
+    let p: usize = 0;
+    if (blk == 0) {
+      const mode = load<i32>(cpu, S.CPU_OFF_MODE);
+      const lin = codeLinear(cpu, rip);
+      // Fetch: execute-TLB hit inline, else a walk (which may fault).
+      const te = cpu + S.CPU_OFF_TLB + (<usize>((lin >> 12) & (S.TLB_ENTRIES - 1)) << 5);
+      if (load<u64>(te, S.TLB_TAG_X) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER))) {
+        p = <usize>(lin + load<u64>(te, S.TLB_ADDEND));
+      } else {
+        p = fetchHost(cpu, lin);
+      }
+      if (p != 0) {
+        blk = blockFor(cpu, lin, p, mode, rip);
+        if (blk != 0 && ((rip + <u64>load<u16>(blk, B_BYTES) - 1) & ~rm) != 0) blk = 0; // IP would wrap inside
+        if (blk != 0 && prev != 0) blockLink(prev, prevRip, rm, blk, rip);
+      }
     }
-    let blk: usize = 0;
-    if (p != 0) {
-      blk = blockFor(cpu, lin, p, mode);
-      if (blk != 0 && ((rip + <u64>load<u16>(blk, B_BYTES) - 1) & ~rm) != 0) blk = 0; // IP would wrap inside
-    }
+    prev = 0;
     let fault: i32;
     let insnRip = rip; // the instruction that ran last or faulted
     let ip: usize = p; // host address of its bytes
     if (blk != 0) {
-      store<u64>(cpu, <u64>p - 7, S.CPU_OFF_SMC_LO);
+      const host = <usize>load<u32>(blk, B_HOST);
+      store<u64>(cpu, <u64>host - 7, S.CPU_OFF_SMC_LO);
       store<u64>(cpu, <u64>load<u16>(blk, B_BYTES) + 7, S.CPU_OFF_SMC_LEN);
-      let cnt = <u64>load<u16>(blk, B_COUNT);
+      const count = <u64>load<u16>(blk, B_COUNT);
+      let cnt = count;
       if (budget - n < cnt) cnt = budget - n;
       if (load<i32>(cpu, S.CPU_OFF_INT_SHADOW) != 0) cnt = 1;
       const first = <usize>load<u32>(blk, B_RECS);
@@ -87,19 +99,24 @@ export function execute(cpu: usize, budget: u64): i32 {
       }
       const boff = <usize>load<u16>(d, D.D_BOFF);
       insnRip = (rip + <u64>boff) & rm;
-      ip = p + boff;
+      ip = host + boff;
       store<u64>(cpu, insnRip, S.CPU_OFF_INSN_RIP);
       store<u64>(cpu, (insnRip + <u64>load<u8>(d, D.D_LEN)) & rm, S.CPU_OFF_RIP);
       if (fault == 0) {
         call_indirect<void>(load<u32>(d, D.D_FN), cpu, d);
         fault = load<i32>(cpu, S.CPU_OFF_FAULT);
+        if (fault == 0 && cnt == count) {
+          if (load<u32>(blk, B_BUMP) != 0) bumpCodeEpoch(cpu); // after a system instruction
+          prev = blk;
+          prevRip = rip;
+        }
       }
       store<u64>(cpu, 0, S.CPU_OFF_SMC_LEN);
       n += <u64>((d - first) / D.DECODED_SIZE); // the instructions before d retired
     } else {
       store<u64>(cpu, rip, S.CPU_OFF_INSN_RIP);
       if (p != 0) {
-        p = fetchPtr(cpu, lin); // a run of bytes across the page end, if needed
+        p = fetchPtr(cpu, codeLinear(cpu, rip)); // a run of bytes across the page end, if needed
         ip = p;
         if (p != 0) {
           const d = cpu + S.CPU_OFF_DECODED;
@@ -112,6 +129,7 @@ export function execute(cpu: usize, budget: u64): i32 {
           }
         }
       }
+      bumpCodeEpoch(cpu); // whatever it was, it ran outside the block cache
       fault = load<i32>(cpu, S.CPU_OFF_FAULT);
     }
     if (fault != 0) {
@@ -133,6 +151,7 @@ export function execute(cpu: usize, budget: u64): i32 {
           break;
         }
         exit = deliverException(cpu);
+        bumpCodeEpoch(cpu);
         if (exit != S.CPU_EXIT_NONE) break;
         continue;
       }
@@ -144,6 +163,7 @@ export function execute(cpu: usize, budget: u64): i32 {
       if (load<u64>(cpu, S.CPU_OFF_INSN_RIP) != load<u64>(cpu, S.CPU_OFF_SHADOW_RIP)) {
         store<i32>(cpu, 0, S.CPU_OFF_INT_SHADOW);
         exit = checkInterrupts(cpu);
+        bumpCodeEpoch(cpu);
         if (exit != S.CPU_EXIT_NONE) break;
       }
     }
@@ -151,4 +171,9 @@ export function execute(cpu: usize, budget: u64): i32 {
   store<u64>(cpu, load<u64>(cpu, S.CPU_OFF_ICOUNT) + n, S.CPU_OFF_ICOUNT);
   store<i32>(cpu, exit, S.CPU_OFF_EXIT_REASON);
   return exit;
+}
+
+/** Linear address of the code at rip. */
+@inline function codeLinear(cpu: usize, rip: u64): u64 {
+  return (load<u64>(cpu, S.CPU_OFF_SEGBASE + (<usize>S.SEG_CS << 3)) + rip) & load<u64>(cpu, S.CPU_OFF_LINMASK);
 }

@@ -119,12 +119,13 @@ export const CPU_OFF_FETCH_FAULT_ADDR: usize = 856; // u64 linear address whose 
 
 export const CPU_OFF_WALK: usize = 864;        // 4 x u32 scratch: host addresses of the entries of the current walk
 
-// Self-modifying-code window (cpu/block.ts, cpu/mmu.ts): while a block runs, a write whose host
-// address a satisfies a - SMC_LO < SMC_LEN (unsigned) may hit the block's code: FAULT |= FAULT_SMC.
+// Self-modifying-code window (cpu/codemap.ts): while a block runs, a write into a code frame at
+// host address a with a - SMC_LO < SMC_LEN (unsigned) may hit the block's code: FAULT |= FAULT_SMC.
 export const CPU_OFF_SMC_LO: usize = 896;       // u64 host address of the block's code - 7
 export const CPU_OFF_SMC_LEN: usize = 904;      // u64 its length + 7, 0 outside blocks
 export const CPU_OFF_BLK_POS: usize = 912;      // u32 bump offset in the block arena
 export const CPU_OFF_BLK_FLUSHES: usize = 916;  // u32 times the block cache was emptied (statistics)
+export const CPU_OFF_CODE_EPOCH: usize = 920;   // u64 code epoch (cpu/codemap.ts)
 
 export const CPU_OFF_MTRR: usize = 1024;        // 32 x u64 MTRR storage (MSR 0x200..0x20F, 0x250.., 0x2FF)
 export const CPU_OFF_POPA: usize = 1280;        // 8 x u64 scratch for POPA
@@ -145,9 +146,10 @@ export const CPU_OFF_FXSAVE: usize = 2048 + 256 * 32; // 10240, 512 bytes
 // Decoded-block cache (cpu/block.ts): a code-byte scratch copy, a direct-mapped table of block
 // headers (keyed by linear address and mode) and a bump arena of records and code-byte copies.
 export const CPU_OFF_BLK_SCRATCH: usize = CPU_OFF_FXSAVE + 512;     // 256 bytes + 16 of slack
-export const CPU_OFF_BLK_TABLE: usize = CPU_OFF_BLK_SCRATCH + 272;  // 2048 x 32 bytes
-export const CPU_OFF_BLK_ARENA: usize = CPU_OFF_BLK_TABLE + 2048 * 32; // 384 KiB
-export const CPU_OFF_END: usize = CPU_OFF_BLK_ARENA + 384 * 1024;
+export const CPU_OFF_BLK_TABLE: usize = CPU_OFF_BLK_SCRATCH + 272;  // 2048 x 64 bytes
+export const CPU_OFF_BLK_ARENA: usize = CPU_OFF_BLK_TABLE + 2048 * 64; // 384 KiB
+export const CPU_OFF_CODEMAP: usize = CPU_OFF_BLK_ARENA + 384 * 1024;  // 4 KiB bitmap (cpu/codemap.ts)
+export const CPU_OFF_END: usize = CPU_OFF_CODEMAP + 4096;
 
 // Modes.
 export const MODE_REAL: i32 = 0;

@@ -1,9 +1,10 @@
 // test/core/cpu/blockcache.test.ts — the decoded-block cache (core-wasm/assembly/cpu/block.ts) must
 // never run stale code: a guest program (blockcache64.S) rewrites code inside the running block,
-// through another linear alias, by remapping the page under a cached block, and the harness
-// rewrites code while the CPU is stopped (as DMA or another vCPU would). It also checks an
-// instruction across a page end and a fault in the middle of a block, and that running the same
-// program one instruction per cpu_execute call gives the same result and instruction count.
+// through another linear alias, by remapping the page under a cached block, through a write
+// mapping the TLB held before the page held code, and the harness rewrites code while the CPU is
+// stopped (as DMA or another vCPU would). It also checks an instruction across a page end and a
+// fault in the middle of a block, and that running the same program one instruction per
+// cpu_execute call gives the same result and instruction count.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ function runProgram(budget: bigint): Outcome {
     break;
   }
   const dv = new DataView(m.mem.buffer);
-  const res = Array.from({ length: 11 }, (_, i) => dv.getBigUint64(m.host(Number(sym.res) + 8 * i), true));
+  const res = Array.from({ length: 14 }, (_, i) => dv.getBigUint64(m.host(Number(sym.res) + 8 * i), true));
   return { exits, rip: m.get64('CPU_OFF_RIP'), vector: m.get32('CPU_OFF_EXIT_INFO'), icount: m.get64('CPU_OFF_ICOUNT'),
     res, rcx: m.get64('CPU_OFF_RCX'), calls };
 }
@@ -88,6 +89,12 @@ describe('decoded-block cache invalidation', () => {
   });
   it('sees code the VMM wrote while the CPU was stopped', () => {
     expect(whole.res.slice(8, 10)).toEqual([0x11n, 0x22n]);
+  });
+  it('sees code written through a write mapping cached before the page held code', () => {
+    expect(whole.res.slice(11, 13)).toEqual([0x33n, 0x44n]);
+  });
+  it('sees a block patch the block it is linked to', () => {
+    expect(whole.res[13]).toBe(3n + 2n + 1n);
   });
   it('runs an instruction that crosses a page end', () => {
     expect(whole.res[10]).toBe(15n + 0x1122334455667788n);

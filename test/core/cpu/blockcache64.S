@@ -1,6 +1,7 @@
 # test/core/cpu/blockcache64.S — guest program for blockcache.test.ts: code that rewrites code
-# (in the running block, through another linear alias, by remapping its page, and by the
-# harness between runs), an instruction across a page end, and a fault in the middle of a block.
+# (in the running block, through another linear alias, by remapping its page, by the harness
+# between runs, and through a write mapping cached before the page held code), an instruction
+# across a page end, and a fault in the middle of a block.
 # Flat 64-bit CPL 0 machine (test/diff/core.ts enterFlat64); the harness adds: PD[8] = an alias
 # of physical 0..2 MiB at linear 16 MiB (ALIAS), PD[9] -> a page table at 0x20000 whose entry 0
 # maps linear REMAP to 0x300000 (page A: returns 1) — the guest switches it to 0x301000 (page B:
@@ -50,7 +51,30 @@ _start:
         # 6. An instruction across a page end.
         call cross_fn
         mov %rax, 80(%rbx)
-        # 7. A #PF in the middle of a block: RIP names the MOV, the instructions before it retired.
+        # 7. A page written as data (its write tag is cached) before its code first runs, then
+        #    patched through that same mapping.
+        movb $0x33, late_imm
+        call late_fn
+        mov %rax, 88(%rbx)
+        movb $0x44, late_imm
+        call late_fn
+        mov %rax, 96(%rbx)
+        # 8. A block patches the block it falls through to (a linked successor), three times.
+        mov $3, %ecx
+        xor %esi, %esi
+link_a:
+        mov %cl, link_imm
+        test %ecx, %ecx
+        jz link_done            # never taken: the block ends here and falls through
+        .byte 0xb8              # mov $imm32, %eax
+link_imm:
+        .long 0
+        add %eax, %esi
+        dec %ecx
+        jnz link_a
+link_done:
+        mov %rsi, 104(%rbx)
+        # 9. A #PF in the middle of a block: RIP names the MOV, the instructions before it retired.
         mov $0x1234, %ecx
         mov $0x40000000, %edx
         .globl fault_insn
@@ -98,6 +122,13 @@ cross_fn:
         nop
         movabs $0x1122334455667788, %rdx    # 10 bytes: 6 on this page, 4 on the next
         add %rdx, %rax
+        ret
+
+        .p2align 12
+late_fn:
+        .byte 0xb8
+late_imm:
+        .long 0
         ret
 
         .data
