@@ -100,6 +100,7 @@ const STRAIGHT = new Set([
   'shift_E', 'shift_E1', 'shld', 'shrd', 'mul_E', 'imul_E', 'imul_GE', 'imul_GEI', 'div_E', 'idiv_E',
   'bt_EG', 'bt_EI', 'bsf', 'bsr', 'popcnt_GE', 'lzcnt', 'tzcnt', 'cmpxchg', 'cmpxchg8b', 'xadd', 'clflush',
   'emms', 'ldmxcsr', 'stmxcsr', 'fxsave', 'fxrstor', 'fnstcw', 'fldcw', 'fnstsw', 'fnstsw_ax', 'fnclex', 'fninit', 'fwait',
+  'daa', 'das', 'aaa', 'aas', 'aam', 'aad',
 ]);
 const STRING_OPS = new Set(['movs', 'cmps', 'stos', 'lods', 'scas']);
 // Near branches: they end a block but change nothing else (no mode, CS, paging or serialization),
