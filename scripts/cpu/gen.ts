@@ -109,6 +109,21 @@ const STRING_OPS = new Set(['movs', 'cmps', 'stos', 'lods', 'scas']);
 const BRANCHES = new Set(['jcc', 'jmp_J', 'jmp_E', 'call_J', 'call_E', 'ret', 'ret_I', 'loop', 'jrcxz']);
 const straight = (h: string) => STRAIGHT.has(h) || h.startsWith('sse_');
 
+// What each dispatch id is, for the interpreter's fast paths (cpu/fastops.ts): kind | arg << 5 |
+// log2(operand size) << 9, where kind indexes FORM_KINDS (0 = none of them) and arg is the
+// handler's constant argument (ALU_* operation or condition code).
+const FORM_KINDS = ['', 'alu_EG', 'alu_GE', 'alu_EI', 'alu_AI', 'test_EG', 'test_EI', 'test_AI', 'mov_EG', 'mov_GE',
+  'mov_EI', 'mov_ZI', 'lea', 'jcc', 'push_Z', 'pop_Z', 'movzx_b'];
+const ALU_OPS = ['ALU_ADD', 'ALU_OR', 'ALU_ADC', 'ALU_SBB', 'ALU_AND', 'ALU_SUB', 'ALU_XOR', 'ALU_CMP'];
+const formInfo: number[] = [];
+function formWord(r: Row, t: string): number {
+  const kind = FORM_KINDS.indexOf(r.handler);
+  if (kind <= 0 || !exported.has(r.handler)) return 0;
+  const a = r.args[0] ?? '';
+  const arg = ALU_OPS.includes(a) ? ALU_OPS.indexOf(a) : /^[0-9]+$/.test(a) ? Number(a) : 0;
+  return kind | (arg & 15) << 5 | ({ u8: 0, u16: 1, u32: 2, u64: 3 } as Record<string, number>)[t] << 9;
+}
+
 // Row attribute words and dispatch ids.
 const rowAttr: number[] = [];
 const rowBase: number[] = [];
@@ -137,6 +152,7 @@ for (const r of rows) {
   rowBase.push(nextId);
   const have = exported.has(r.handler);
   for (const t of sizeVariants(r)) {
+    formInfo.push(formWord(r, t));
     if (have) {
       imports.add(r.handler);
       for (const arg of r.args) if (/^[A-Z_][A-Z0-9_]*$/.test(arg)) imports.add(arg);
@@ -160,8 +176,8 @@ function chunk(xs: string[], n: number): string[] {
 
 mkdirSync(join(cpuDir, 'gen'), { recursive: true });
 writeFileSync(join(cpuDir, 'gen', 'tables.ts'),
-  header('Decode tree (DEC_TOP: 4 maps x 256, DEC_NODES), row attributes and first dispatch id per row.') +
-  arr('DEC_TOP', top) + arr('DEC_NODES', nodes.length ? nodes : [0]) + arr('ROW_ATTR', rowAttr) + arr('ROW_BASE', rowBase) +
+  header('Decode tree (DEC_TOP: 4 maps x 256, DEC_NODES), row attributes, first dispatch id per row, form of each id.') +
+  arr('DEC_TOP', top) + arr('DEC_NODES', nodes.length ? nodes : [0]) + arr('ROW_ATTR', rowAttr) + arr('ROW_BASE', rowBase) + arr('FORM_INFO', formInfo) +
   `export const DISPATCH_IDS: i32 = ${nextId};\n`);
 // Dispatch: one small function per dispatch id (the handler inlined with its operand size and
 // constant arguments), called through the function table (call_indirect). Small functions let V8

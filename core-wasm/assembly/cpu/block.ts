@@ -19,13 +19,15 @@
 //   displacements, so straight-line handlers never need RIP in the state block; the run loop
 //   stores RIP only before a block's last instruction and on exceptions/exits.
 // - Records carry their offset in the block (D_BOFF) so the loop can name any instruction's RIP,
-//   and their handler's function-table index (D_FN) so the loop calls it directly.
+//   their handler's function-table index (D_FN) so the loop calls it directly, and their fast
+//   path (D_FAST, cpu/fastops.ts).
 import * as S from './state';
 import * as D from './decoded';
 import { decode } from './decode';
 import { ROW_ATTR } from './gen/tables';
 import { handlerIndex } from './gen/dispatch';
 import { markCodeFrame, bumpCodeEpoch } from './codemap';
+import { fastOpFor } from './fastops';
 
 export const BLK_ENTRIES: usize = 2048;
 export const BLK_ENTRY_SIZE: usize = 64;
@@ -132,6 +134,7 @@ function blockBuild(cpu: usize, h: usize, lin: u64, p: usize, mode: i32, rip: u6
     if (len <= 0) { store<i32>(cpu, 0, S.CPU_OFF_FAULT); break; } // not decodable here: ends the block before it
     store<u16>(d, <u16>off, D.D_BOFF);
     store<u32>(d, handlerIndex(<i32>load<u16>(d, D.D_ID)), D.D_FN);
+    store<u8>(d, fastOpFor(d, mode), D.D_FAST);
     off += <usize>len;
     n++;
     if (fold && load<u16>(d, D.D_BASE) == <u16>S.CPU_OFF_RIP) {

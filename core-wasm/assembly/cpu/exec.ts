@@ -19,6 +19,7 @@ import { fetchHost, fetchPtr, fetchFault, tlbCheckGeneration } from './mmu';
 import { ripMaskOf } from './mode';
 import { blockFor, blockLinked, blockLink, B_COUNT, B_BYTES, B_RECS, B_HOST, B_BUMP } from './block';
 import { bumpCodeEpoch } from './codemap';
+import { runFast } from './fastops';
 import { deliverException, deliverEvent, EV_EXT } from './interrupt';
 import { irqPending, irqAcknowledge, nmiPending, nmiAcknowledge } from './hvlink';
 
@@ -90,26 +91,28 @@ export function execute(cpu: usize, budget: u64): i32 {
       const first = <usize>load<u32>(blk, B_RECS);
       const last = first + <usize>(cnt - 1) * D.DECODED_SIZE;
       let d = first;
-      fault = 0;
-      while (d < last) {
-        call_indirect<void>(load<u32>(d, D.D_FN), cpu, d);
+      while (true) {
+        if (d == last) { // the last instruction sees RIP and INSN_RIP as if it ran alone
+          const r = (rip + <u64>load<u16>(d, D.D_BOFF)) & rm;
+          store<u64>(cpu, r, S.CPU_OFF_INSN_RIP);
+          store<u64>(cpu, (r + <u64>load<u8>(d, D.D_LEN)) & rm, S.CPU_OFF_RIP);
+        }
+        const f = load<u8>(d, D.D_FAST);
+        if (f == 0 || !runFast(cpu, d, f)) call_indirect<void>(load<u32>(d, D.D_FN), cpu, d);
         fault = load<i32>(cpu, S.CPU_OFF_FAULT);
-        if (fault != 0) break;
+        if (fault != 0 || d == last) break;
         d += D.DECODED_SIZE;
       }
       const boff = <usize>load<u16>(d, D.D_BOFF);
       insnRip = (rip + <u64>boff) & rm;
       ip = host + boff;
-      store<u64>(cpu, insnRip, S.CPU_OFF_INSN_RIP);
-      store<u64>(cpu, (insnRip + <u64>load<u8>(d, D.D_LEN)) & rm, S.CPU_OFF_RIP);
-      if (fault == 0) {
-        call_indirect<void>(load<u32>(d, D.D_FN), cpu, d);
-        fault = load<i32>(cpu, S.CPU_OFF_FAULT);
-        if (fault == 0 && cnt == count) {
-          if (load<u32>(blk, B_BUMP) != 0) bumpCodeEpoch(cpu); // after a system instruction
-          prev = blk;
-          prevRip = rip;
-        }
+      if (d != last) { // stopped early: name the faulting instruction, RIP past it (retired or not)
+        store<u64>(cpu, insnRip, S.CPU_OFF_INSN_RIP);
+        store<u64>(cpu, (insnRip + <u64>load<u8>(d, D.D_LEN)) & rm, S.CPU_OFF_RIP);
+      } else if (fault == 0 && cnt == count) {
+        if (load<u32>(blk, B_BUMP) != 0) bumpCodeEpoch(cpu); // after a system instruction
+        prev = blk;
+        prevRip = rip;
       }
       store<u64>(cpu, 0, S.CPU_OFF_SMC_LEN);
       n += <u64>((d - first) / D.DECODED_SIZE); // the instructions before d retired
