@@ -52,6 +52,27 @@ export function execute(cpu: usize, budget: u64): i32 {
   if (load<i32>(cpu, S.CPU_OFF_HALTED)) return S.CPU_EXIT_HLT;
   let n: u64 = 0;
   let exit = S.CPU_EXIT_NONE;
+  while (n < budget) {
+    const left = budget - n;
+    const r = runSlice(cpu, left < SLICE ? left : SLICE);
+    n += r & 0xFFFF_FFFF;
+    exit = <i32>(r >> 32);
+    if (exit != S.CPU_EXIT_NONE) break;
+  }
+  store<u64>(cpu, load<u64>(cpu, S.CPU_OFF_ICOUNT) + n, S.CPU_OFF_ICOUNT);
+  store<i32>(cpu, exit, S.CPU_OFF_EXIT_REASON);
+  return exit;
+}
+
+/** Instructions per runSlice call at most. V8 cannot replace a running call with its optimized
+ *  code, so the loop lives in a function that returns often: its first calls run in the baseline
+ *  tier only until the optimized code is ready, however large the caller's budget. */
+const SLICE: u64 = 65536;
+
+/** The run loop for at most `budget` instructions: returns exit << 32 | instructions retired. */
+function runSlice(cpu: usize, budget: u64): u64 {
+  let n: u64 = 0;
+  let exit = S.CPU_EXIT_NONE;
   let prev: usize = 0;  // the block that just ran to its end (for links)
   let prevRip: u64 = 0; // the RIP it was entered at
   while (n < budget) {
@@ -171,9 +192,7 @@ export function execute(cpu: usize, budget: u64): i32 {
       }
     }
   }
-  store<u64>(cpu, load<u64>(cpu, S.CPU_OFF_ICOUNT) + n, S.CPU_OFF_ICOUNT);
-  store<i32>(cpu, exit, S.CPU_OFF_EXIT_REASON);
-  return exit;
+  return (<u64><u32>exit << 32) | n;
 }
 
 /** Linear address of the code at rip. */
