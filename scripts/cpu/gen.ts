@@ -87,6 +87,43 @@ for (let map = 0; map < 4; map++) {
   }
 }
 
+// Straight-line handlers (the decoded-block cache, cpu/block.ts, keeps decoding past them): they
+// never change RIP, CS, the mode, paging, the interrupt shadow or IF, and never read RIP. Any
+// other handler ends its block (a row whose handler is not listed is always safe, only slower).
+// String handlers continue a block only without a REP/REPNE prefix (REP re-executes itself).
+const STRAIGHT = new Set([
+  'alu_AI', 'alu_EG', 'alu_EI', 'alu_GE', 'test_AI', 'test_EG', 'test_EI', 'incdec_E', 'incdec_Z', 'neg_E', 'not_E',
+  'mov_AO', 'mov_OA', 'mov_EG', 'mov_EI', 'mov_GE', 'mov_ZI', 'mov_ES', 'lea', 'movzx_b', 'movzx_w', 'movsx_b',
+  'movsx_w', 'movsxd', 'movbe_GM', 'movbe_MG', 'xchg_EG', 'xchg_ZA', 'cmov', 'setcc', 'cbw', 'cwd', 'bswap_Z',
+  'xlat', 'lahf', 'sahf', 'clc', 'stc', 'cmc', 'cld', 'std', 'nop', 'pushf',
+  'push_Z', 'pop_Z', 'push_E', 'pop_E', 'push_I', 'enter', 'leave', 'pusha', 'popa',
+  'shift_E', 'shift_E1', 'shld', 'shrd', 'mul_E', 'imul_E', 'imul_GE', 'imul_GEI', 'div_E', 'idiv_E',
+  'bt_EG', 'bt_EI', 'bsf', 'bsr', 'popcnt_GE', 'lzcnt', 'tzcnt', 'cmpxchg', 'cmpxchg8b', 'xadd', 'clflush',
+  'emms', 'ldmxcsr', 'stmxcsr', 'fxsave', 'fxrstor', 'fnstcw', 'fldcw', 'fnstsw', 'fnstsw_ax', 'fnclex', 'fninit', 'fwait',
+  'daa', 'das', 'aaa', 'aas', 'aam', 'aad',
+]);
+const STRING_OPS = new Set(['movs', 'cmps', 'stos', 'lods', 'scas']);
+// Near branches: they end a block but change nothing else (no mode, CS, paging or serialization),
+// so the block cache keeps its code epoch across them (cpu/codemap.ts). Every other block-ending
+// handler is treated as a system instruction.
+const BRANCHES = new Set(['jcc', 'jmp_J', 'jmp_E', 'call_J', 'call_E', 'ret', 'ret_I', 'loop', 'jrcxz']);
+const straight = (h: string) => STRAIGHT.has(h) || h.startsWith('sse_');
+
+// What each dispatch id is, for the interpreter's fast paths (cpu/fastops.ts): kind | arg << 5 |
+// log2(operand size) << 9, where kind indexes FORM_KINDS (0 = none of them) and arg is the
+// handler's constant argument (ALU_* operation or condition code).
+const FORM_KINDS = ['', 'alu_EG', 'alu_GE', 'alu_EI', 'alu_AI', 'test_EG', 'test_EI', 'test_AI', 'mov_EG', 'mov_GE',
+  'mov_EI', 'mov_ZI', 'lea', 'jcc', 'push_Z', 'pop_Z', 'movzx_b'];
+const ALU_OPS = ['ALU_ADD', 'ALU_OR', 'ALU_ADC', 'ALU_SBB', 'ALU_AND', 'ALU_SUB', 'ALU_XOR', 'ALU_CMP'];
+const formInfo: number[] = [];
+function formWord(r: Row, t: string): number {
+  const kind = FORM_KINDS.indexOf(r.handler);
+  if (kind <= 0 || !exported.has(r.handler)) return 0;
+  const a = r.args[0] ?? '';
+  const arg = ALU_OPS.includes(a) ? ALU_OPS.indexOf(a) : /^[0-9]+$/.test(a) ? Number(a) : 0;
+  return kind | (arg & 15) << 5 | ({ u8: 0, u16: 1, u32: 2, u64: 3 } as Record<string, number>)[t] << 9;
+}
+
 // Row attribute words and dispatch ids.
 const rowAttr: number[] = [];
 const rowBase: number[] = [];
@@ -108,16 +145,20 @@ for (const r of rows) {
   if (r.attrs.has('lock')) a |= 1 << 20;
   if (r.prefix === '66') a |= 1 << 21;
   if (r.prefix === 'F3' || r.prefix === 'F2') a |= 1 << 22;
+  if (exported.has(r.handler) && straight(r.handler)) a |= 1 << 23;
+  if (exported.has(r.handler) && STRING_OPS.has(r.handler)) a |= 1 << 24;
+  if (exported.has(r.handler) && BRANCHES.has(r.handler)) a |= 1 << 25;
   rowAttr.push(a >>> 0);
   rowBase.push(nextId);
   const have = exported.has(r.handler);
   for (const t of sizeVariants(r)) {
+    formInfo.push(formWord(r, t));
     if (have) {
       imports.add(r.handler);
       for (const arg of r.args) if (/^[A-Z_][A-Z0-9_]*$/.test(arg)) imports.add(arg);
-      cases.push(`    case ${nextId}: ${r.handler}<${t}>(cpu, d${r.args.map((x) => ', ' + x).join('')}); break; // ${r.mnemonic} ${r.operands.join(',')}`);
+      cases.push(`function h${nextId}(cpu: usize, d: usize): void { ${r.handler}<${t}>(cpu, d${r.args.map((x) => ', ' + x).join('')}); } // ${r.mnemonic} ${r.operands.join(',')}`);
     } else {
-      cases.push(`    case ${nextId}: ud<${t}>(cpu, d); break; // ${r.mnemonic} ${r.operands.join(',')}: NOT IMPLEMENTED (${r.handler})`);
+      cases.push(`function h${nextId}(cpu: usize, d: usize): void { ud<${t}>(cpu, d); } // ${r.mnemonic} ${r.operands.join(',')}: NOT IMPLEMENTED (${r.handler})`);
     }
     nextId++;
   }
@@ -135,13 +176,28 @@ function chunk(xs: string[], n: number): string[] {
 
 mkdirSync(join(cpuDir, 'gen'), { recursive: true });
 writeFileSync(join(cpuDir, 'gen', 'tables.ts'),
-  header('Decode tree (DEC_TOP: 4 maps x 256, DEC_NODES), row attributes and first dispatch id per row.') +
-  arr('DEC_TOP', top) + arr('DEC_NODES', nodes.length ? nodes : [0]) + arr('ROW_ATTR', rowAttr) + arr('ROW_BASE', rowBase) +
+  header('Decode tree (DEC_TOP: 4 maps x 256, DEC_NODES), row attributes, first dispatch id per row, form of each id.') +
+  arr('DEC_TOP', top) + arr('DEC_NODES', nodes.length ? nodes : [0]) + arr('ROW_ATTR', rowAttr) + arr('ROW_BASE', rowBase) + arr('FORM_INFO', formInfo) +
   `export const DISPATCH_IDS: i32 = ${nextId};\n`);
+// Dispatch: one small function per dispatch id (the handler inlined with its operand size and
+// constant arguments), called through the function table (call_indirect). Small functions let V8
+// compile each handler well and only the hot ones with its optimizing tier; one giant switch
+// took TurboFan seconds to compile and spilled registers in every case (and binaryen makes a
+// br_table only of switches of at most 1024 cases: larger ones stay a chain of compares).
 writeFileSync(join(cpuDir, 'gen', 'dispatch.ts'),
-  header('Dispatch: one case per (form, operand size); handlers are @inline, so constant arguments fold.') +
+  header('Dispatch: one function per (form, operand size); handlers are @inline, so constant arguments fold.') +
   `import { ${[...imports].sort().join(', ')} } from '../ops/index';\n\n` +
-  `export function dispatch(cpu: usize, d: usize, id: i32): void {\n  switch (id) {\n${cases.join('\n')}\n    default: ud<u32>(cpu, d);\n  }\n}\n`);
+  cases.join('\n') + '\n\n' +
+  `/** The handler of each dispatch id, indexed by id. */\n` +
+  `export const HANDLERS: StaticArray<(cpu: usize, d: usize) => void> = [\n${chunk(cases.map((_, i) => `h${i}`), 16).join(',\n')}\n];\n` +
+  `export const DISPATCH_COUNT: i32 = ${cases.length};\n\n` +
+  `/** Function-table index of the handler of dispatch id \`id\` (for call_indirect; the first field of\n` +
+  ` *  AssemblyScript's static function object). */\n` +
+  `export function handlerIndex(id: i32): u32 {\n` +
+  `  return load<u32>(changetype<usize>(unchecked(HANDLERS[<u32>id < <u32>DISPATCH_COUNT ? id : 0])));\n}\n\n` +
+  `export function dispatch(cpu: usize, d: usize, id: i32): void {\n` +
+  `  if (<u32>id >= <u32>DISPATCH_COUNT) { ud<u32>(cpu, d); return; }\n` +
+  `  unchecked(HANDLERS[id])(cpu, d);\n}\n`);
 
 const forms = rows.map((r) => ({
   row: r.index, mnemonic: r.mnemonic, operands: r.operands, map: r.map, opcode: r.opcode, prefix: r.prefix,

@@ -156,12 +156,14 @@ export class TestMachine {
     this.x.cpu_update_mode(this.cpu);
   }
 
-  runCase(compat: boolean, code: Uint8Array, data: Uint8Array, regs: bigint[], rflags: bigint, budget = 1000): CpuResult {
+  /** Runs one case; `warm` keeps the mode and the TLB of the previous case (same mode) instead of
+   *  resetting them, so memory accesses can take the TLB-hit paths. */
+  runCase(compat: boolean, code: Uint8Array, data: Uint8Array, regs: bigint[], rflags: bigint, budget = 1000, warm = false): CpuResult {
     const codeFull = new Uint8Array(0x2000);
     codeFull.set(code);
     this.writePhys(TestMachine.CODE_GPA, codeFull);
     this.writePhys(TestMachine.DATA_GPA, data);
-    this.enterUserMode(compat);
+    if (!warm) this.enterUserMode(compat);
     const base = this.o('CPU_OFF_RAX');
     const dv = new DataView(this.mem.buffer);
     regs.forEach((v, i) => dv.setBigUint64(this.cpu + base + i * 8, v, true));

@@ -5,6 +5,7 @@ import * as S from './state';
 import { execute } from './exec';
 import { updateMode } from './mode';
 import { tlbFlush } from './mmu';
+import { blockFlushAll } from './block';
 import { getRflags } from './flags';
 
 export * from './state';
@@ -36,7 +37,7 @@ export function cpu_init(cpu: usize, vm: usize, vcpu: usize): void {
   store<u16>(cpu + S.CPU_OFF_FXSAVE, 0x037F, 0);        // FCW
   store<u32>(cpu + S.CPU_OFF_FXSAVE, 0x1F80, 24);       // MXCSR
   store<u32>(cpu + S.CPU_OFF_FXSAVE, 0xFFFF, 28);       // MXCSR_MASK
-  for (let i: usize = 0; i < S.DC_ENTRIES; i++) store<i32>(cpu + S.CPU_OFF_DCACHE + i * S.DC_ENTRY_SIZE, -1, S.DC_MODE);
+  blockFlushAll(cpu);
   updateMode(cpu);
   tlbFlush(cpu);
 }

@@ -21,8 +21,11 @@ export const D_OSIZE: usize = 41;   // u8 operand size in bytes
 export const D_ROW: usize = 42;     // u16 opcode-table row
 export const D_REGNUM: usize = 44;  // u8 ModRM.reg | REX.R << 3
 export const D_OPCODE: usize = 45;  // u8 last opcode byte
+export const D_BOFF: usize = 46;    // u16 offset of the instruction in its decoded block (cpu/block.ts)
 export const D_AMASK: usize = 48;   // u64 address-size mask
-export const DECODED_SIZE: usize = 56;
+export const D_FN: usize = 56;      // u32 function-table index of the handler (set by cpu/block.ts)
+export const D_FAST: usize = 60;    // u8 fast-path code (cpu/fastops.ts), 0 = none (set by cpu/block.ts)
+export const DECODED_SIZE: usize = 64;
 
 export const P_REP: u8 = 1;      // F3
 export const P_REPNE: u8 = 2;    // F2

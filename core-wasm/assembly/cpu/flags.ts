@@ -2,7 +2,8 @@
 // A flag-setting ALU operation records (op, size, dst, src, result, carry-in) instead of computing
 // OF SF ZF AF PF CF; they are computed when read. Invariants: while LF_OP == LF_NONE the arithmetic
 // bits of CPU_OFF_RFLAGS are current; for LF_INC/LF_DEC the CF bit of RFLAGS is current (INC/DEC
-// preserve CF); otherwise the arithmetic bits of RFLAGS are stale. Values are stored zero-extended.
+// preserve CF); otherwise the arithmetic bits of RFLAGS are stale. Values are stored zero-extended;
+// for LF_LOGIC only the result is (LF_DST/LF_SRC are stale: every reader checks the op first).
 import * as S from './state';
 
 export const LF_NONE: i32 = 0;
@@ -13,18 +14,28 @@ export const LF_SBB: i32 = 4;
 export const LF_LOGIC: i32 = 5;
 export const LF_INC: i32 = 6;
 export const LF_DEC: i32 = 7;
+export const LF_SHIFT: i32 = 8; // SHL/SHR/SAR: LF_SRC holds CF (bit 0) and OF (bit 11); AF reads 0 (undefined)
 
 @inline export function setLazy<T>(cpu: usize, op: i32, dst: T, src: T, res: T): void {
-  store<i32>(cpu, op, S.CPU_OFF_LF_OP);
-  store<i32>(cpu, <i32>sizeof<T>() * 8, S.CPU_OFF_LF_BITS);
-  store<u64>(cpu, <u64>dst, S.CPU_OFF_LF_DST);
-  store<u64>(cpu, <u64>src, S.CPU_OFF_LF_SRC);
+  // LF_OP and LF_BITS are adjacent i32s: one store. A LOGIC result needs no operands.
+  store<u64>(cpu, (<u64>(sizeof<T>() * 8) << 32) | <u64><u32>op, S.CPU_OFF_LF_OP);
+  if (op != LF_LOGIC) {
+    store<u64>(cpu, <u64>dst, S.CPU_OFF_LF_DST);
+    store<u64>(cpu, <u64>src, S.CPU_OFF_LF_SRC);
+  }
   store<u64>(cpu, <u64>res, S.CPU_OFF_LF_RES);
 }
 
 @inline export function setLazyCarry<T>(cpu: usize, op: i32, dst: T, src: T, res: T, cin: u64): void {
   setLazy<T>(cpu, op, dst, src, res);
   store<u64>(cpu, cin, S.CPU_OFF_LF_CIN);
+}
+
+/** SHL/SHR/SAR with a nonzero count: CF and OF are known, SF ZF PF come from the result. */
+@inline export function setLazyShift(cpu: usize, bits: i32, res: u64, cf: u64, ovf: u64): void {
+  store<u64>(cpu, (<u64>bits << 32) | <u64>LF_SHIFT, S.CPU_OFF_LF_OP);
+  store<u64>(cpu, cf | (ovf << 11), S.CPU_OFF_LF_SRC);
+  store<u64>(cpu, res, S.CPU_OFF_LF_RES);
 }
 
 /** INC/DEC: CF is kept in RFLAGS, the rest is lazy. */
@@ -45,6 +56,7 @@ export function getCF(cpu: usize): u64 {
     case LF_ADC: return res < dst || (load<u64>(cpu, S.CPU_OFF_LF_CIN) != 0 && res == dst) ? 1 : 0;
     case LF_SBB: return dst < src || (load<u64>(cpu, S.CPU_OFF_LF_CIN) != 0 && dst == src) ? 1 : 0;
     case LF_LOGIC: return 0;
+    case LF_SHIFT: return src & 1;
     default: return load<u64>(cpu, S.CPU_OFF_RFLAGS) & 1;
   }
 }
@@ -63,6 +75,7 @@ export function getOF(cpu: usize): u64 {
     case LF_SUB: case LF_SBB: return (((dst ^ src) & (dst ^ res)) >> sh) & 1;
     case LF_INC: return res == (<u64>1 << sh) ? 1 : 0;
     case LF_DEC: return res == (<u64>1 << sh) - 1 ? 1 : 0;
+    case LF_SHIFT: return (src >> 11) & 1;
     default: return 0;
   }
 }
@@ -85,7 +98,7 @@ export function getPF(cpu: usize): u64 {
 export function getAF(cpu: usize): u64 {
   const op = load<i32>(cpu, S.CPU_OFF_LF_OP);
   if (op == LF_NONE) return (load<u64>(cpu, S.CPU_OFF_RFLAGS) >> 4) & 1;
-  if (op == LF_LOGIC) return 0;
+  if (op == LF_LOGIC || op == LF_SHIFT) return 0;
   return ((load<u64>(cpu, S.CPU_OFF_LF_DST) ^ load<u64>(cpu, S.CPU_OFF_LF_SRC) ^ load<u64>(cpu, S.CPU_OFF_LF_RES)) >> 4) & 1;
 }
 

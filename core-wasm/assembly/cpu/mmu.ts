@@ -3,7 +3,9 @@
 // read, write and execute; each tag carries the user bit (CPU_OFF_TLB_USER) so a supervisor fill
 // never serves a user access. A hit costs a compare and an add. Misses walk the guest tables
 // (cpu/walk.ts) and the EPT (eptTranslate) and fill only the access type that was checked, so a
-// first write always reaches eptTranslate(write) (COW, dirty log). Flush rules: tlbFlush on CR3
+// first write always reaches eptTranslate(write) (COW, dirty log). A write tag of a frame holding
+// cached code carries TLB_CODE (cpu/codemap.ts): its writes take the slow path, which notes them.
+// Every flush moves the code epoch. Flush rules: tlbFlush on CR3
 // writes, CR0.PG/WP and CR4.PGE/PAE/PSE changes, EFER changes, INVLPG (one page), and when
 // eptGeneration(vm) moved. MMIO pages are never cached: their accesses exit (reads complete by
 // re-execution via CPU_OFF_IO_READY/IO_DATA, writes exit after the instruction).
@@ -11,6 +13,7 @@ import * as S from './state';
 import { raise, exitBefore, exitAfter, internalError } from './except';
 import { walk, ACC_R, ACC_W, ACC_X } from './walk';
 import { eptTranslate, eptGeneration } from './hvlink';
+import { bumpCodeEpoch, isCodeFrame, noteWrite, codeWritten, TLB_CODE } from './codemap';
 
 const NEG_FAULT: i64 = -1;   // exception raised / exit set
 const NEG_MMIO: i64 = -2;    // gpa is MMIO (CPU_OFF_EXIT_ADDR holds the gpa of the byte)
@@ -25,6 +28,7 @@ export function tlbFlush(cpu: usize): void {
     store<u64>(e, S.TLB_INVALID, S.TLB_TAG_X);
   }
   store<u32>(cpu, eptGeneration(load<usize>(cpu, S.CPU_OFF_VM)), S.CPU_OFF_EPT_GEN);
+  bumpCodeEpoch(cpu); // mappings of cached blocks may have changed
 }
 
 export function tlbFlushPage(cpu: usize, lin: u64): void {
@@ -32,6 +36,7 @@ export function tlbFlushPage(cpu: usize, lin: u64): void {
   store<u64>(e, S.TLB_INVALID, S.TLB_TAG_R);
   store<u64>(e, S.TLB_INVALID, S.TLB_TAG_W);
   store<u64>(e, S.TLB_INVALID, S.TLB_TAG_X);
+  bumpCodeEpoch(cpu);
 }
 
 @inline function tlbEntry(cpu: usize, lin: u64): usize {
@@ -78,7 +83,7 @@ export function translate(cpu: usize, lin: u64, access: i32): i64 {
     store<u64>(e, S.TLB_INVALID, S.TLB_TAG_X);
     store<u64>(e, addend, S.TLB_ADDEND);
   }
-  if (access == ACC_W) { store<u64>(e, tag, S.TLB_TAG_W); store<u64>(e, tag, S.TLB_TAG_R); }
+  if (access == ACC_W) { store<u64>(e, tag | (isCodeFrame(cpu, <u64>h) ? TLB_CODE : 0), S.TLB_TAG_W); store<u64>(e, tag, S.TLB_TAG_R); }
   else if (access == ACC_R) store<u64>(e, tag, S.TLB_TAG_R);
   else store<u64>(e, tag, S.TLB_TAG_X);
   return h + <i64>(lin & 0xFFF);
@@ -86,10 +91,15 @@ export function translate(cpu: usize, lin: u64, access: i32): i64 {
 
 // ---- reads
 
+/** The tag a hit must carry for an access of n bytes at lin: the page of its last byte, so an
+ *  access across the page end never hits (its last page maps to another TLB entry). */
+@inline function hitTag(cpu: usize, lin: u64, n: u64): u64 {
+  return ((lin + n - 1) & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER);
+}
+
 @inline export function readMem<T>(cpu: usize, lin: u64): T {
   const e = tlbEntry(cpu, lin);
-  if (load<u64>(e, S.TLB_TAG_R) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER)) &&
-      (lin & 0xFFF) <= <u64>(4096 - sizeof<T>())) {
+  if (load<u64>(e, S.TLB_TAG_R) == hitTag(cpu, lin, sizeof<T>())) {
     return load<T>(<usize>(lin + load<u64>(e, S.TLB_ADDEND)));
   }
   return <T>readSlow(cpu, lin, <i32>sizeof<T>());
@@ -141,8 +151,7 @@ function mmioRead(cpu: usize, n: i32): u64 {
 
 @inline export function writeMem<T>(cpu: usize, lin: u64, v: T): void {
   const e = tlbEntry(cpu, lin);
-  if (load<u64>(e, S.TLB_TAG_W) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER)) &&
-      (lin & 0xFFF) <= <u64>(4096 - sizeof<T>())) {
+  if (load<u64>(e, S.TLB_TAG_W) == hitTag(cpu, lin, sizeof<T>())) {
     store<T>(<usize>(lin + load<u64>(e, S.TLB_ADDEND)), v);
     return;
   }
@@ -151,10 +160,18 @@ function mmioRead(cpu: usize, n: i32): u64 {
 
 /** Write of n bytes at lin; both pages are checked before any byte is written. */
 export function writeSlow(cpu: usize, lin: u64, v: u64, n: i32): void {
+  // A frame in the code map (cpu/codemap.ts): the mapping is cached, the write must be noted.
+  const e = tlbEntry(cpu, lin);
+  if (load<u64>(e, S.TLB_TAG_W) == (hitTag(cpu, lin, <u64>n) | TLB_CODE)) {
+    const hc = lin + load<u64>(e, S.TLB_ADDEND);
+    storeN(<usize>hc, v, n);
+    codeWritten(cpu, hc);
+    return;
+  }
   const first = 4096 - <i32>(lin & 0xFFF);
   if (first >= n) {
     const h = translate(cpu, lin, ACC_W);
-    if (h >= 0) { storeN(<usize>h, v, n); return; }
+    if (h >= 0) { storeN(<usize>h, v, n); noteWrite(cpu, <u64>h); return; }
     if (h == NEG_MMIO) mmioWrite(cpu, v, n);
     return;
   }
@@ -168,6 +185,8 @@ export function writeSlow(cpu: usize, lin: u64, v: u64, n: i32): void {
     if (i < first) { if (h1 >= 0) store<u8>(<usize>h1 + i, b); }
     else if (h2 >= 0) store<u8>(<usize>h2 + (i - first), b);
   }
+  if (h1 >= 0) noteWrite(cpu, <u64>h1);
+  if (h2 >= 0) noteWrite(cpu, <u64>h2);
 }
 
 @inline function storeN(h: usize, v: u64, n: i32): void {
@@ -178,7 +197,7 @@ export function writeSlow(cpu: usize, lin: u64, v: u64, n: i32): void {
 }
 
 function mmioWrite(cpu: usize, v: u64, n: i32): void {
-  if (load<i32>(cpu, S.CPU_OFF_FAULT) != 0) { internalError(cpu, S.INTERNAL_UNSUPPORTED); return; } // a second MMIO access
+  if ((load<i32>(cpu, S.CPU_OFF_FAULT) & ~S.FAULT_SMC) != 0) { internalError(cpu, S.INTERNAL_UNSUPPORTED); return; } // a second MMIO access
   store<u64>(cpu, v, S.CPU_OFF_EXIT_DATA);
   store<i32>(cpu, n, S.CPU_OFF_EXIT_SIZE);
   store<i32>(cpu, 1, S.CPU_OFF_EXIT_DIRECTION);
@@ -189,8 +208,7 @@ function mmioWrite(cpu: usize, v: u64, n: i32): void {
 /** Probes that n bytes at lin are writable (fills the TLB); false with FAULT set otherwise. */
 export function probeWrite(cpu: usize, lin: u64, n: i32): bool {
   const e = tlbEntry(cpu, lin);
-  if (load<u64>(e, S.TLB_TAG_W) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER)) &&
-      (lin & 0xFFF) <= <u64>(4096 - n)) return true;
+  if ((load<u64>(e, S.TLB_TAG_W) & ~TLB_CODE) == hitTag(cpu, lin, <u64>n)) return true;
   const first = 4096 - <i32>(lin & 0xFFF);
   if (translate(cpu, lin, ACC_W) == NEG_FAULT) return false;
   if (first < n && translate(cpu, lin + <u64>first, ACC_W) == NEG_FAULT) return false;
@@ -206,15 +224,8 @@ export function probeWrite(cpu: usize, lin: u64, n: i32): bool {
  * FETCH_FAULT_ADDR names the page, to be faulted only if the instruction really extends there.
  */
 export function fetchPtr(cpu: usize, lin: u64): usize {
-  const e = tlbEntry(cpu, lin);
-  let h: usize;
-  if (load<u64>(e, S.TLB_TAG_X) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER))) {
-    h = <usize>(lin + load<u64>(e, S.TLB_ADDEND));
-  } else {
-    const t = translate(cpu, lin, ACC_X);
-    if (t < 0) { if (t == NEG_MMIO) internalError(cpu, S.INTERNAL_UNSUPPORTED); return 0; }
-    h = <usize>t;
-  }
+  const h = fetchHost(cpu, lin);
+  if (h == 0) return 0;
   const left = 4096 - <i32>(lin & 0xFFF);
   if (left >= 15) { store<i32>(cpu, 15, S.CPU_OFF_FETCH_VALID); return h; }
   const buf = cpu + S.CPU_OFF_FETCHBUF;
@@ -233,6 +244,17 @@ export function fetchPtr(cpu: usize, lin: u64): usize {
   memory.copy(buf + <usize>left, <usize>t2, <usize>(15 - left));
   store<i32>(cpu, 15, S.CPU_OFF_FETCH_VALID);
   return buf;
+}
+
+/** Host address of the code byte at lin (execute TLB, else a walk that fills it); 0 with FAULT set. */
+export function fetchHost(cpu: usize, lin: u64): usize {
+  const e = tlbEntry(cpu, lin);
+  if (load<u64>(e, S.TLB_TAG_X) == ((lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER))) {
+    return <usize>(lin + load<u64>(e, S.TLB_ADDEND));
+  }
+  const t = translate(cpu, lin, ACC_X);
+  if (t < 0) { if (t == NEG_MMIO) internalError(cpu, S.INTERNAL_UNSUPPORTED); return 0; }
+  return <usize>t;
 }
 
 /** The fetch of FETCH_FAULT_ADDR was needed: raise its fault for real. */

@@ -36,8 +36,9 @@ export function updateSegBase(cpu: usize, seg: i32): void {
 }
 
 /** Code size of the current mode in bytes: 2, 4 or 8 (RIP wraps to it). */
-@inline export function ripMask(cpu: usize): u64 {
-  const mode = load<i32>(cpu, S.CPU_OFF_MODE);
+@inline export function ripMask(cpu: usize): u64 { return ripMaskOf(load<i32>(cpu, S.CPU_OFF_MODE)); }
+
+@inline export function ripMaskOf(mode: i32): u64 {
   if (mode == S.MODE_LONG64) return 0xFFFF_FFFF_FFFF_FFFF;
   if (mode == S.MODE_PROT32 || mode == S.MODE_COMPAT32) return 0xFFFF_FFFF;
   return 0xFFFF;

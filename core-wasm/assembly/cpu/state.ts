@@ -119,6 +119,14 @@ export const CPU_OFF_FETCH_FAULT_ADDR: usize = 856; // u64 linear address whose 
 
 export const CPU_OFF_WALK: usize = 864;        // 4 x u32 scratch: host addresses of the entries of the current walk
 
+// Self-modifying-code window (cpu/codemap.ts): while a block runs, a write into a code frame at
+// host address a with a - SMC_LO < SMC_LEN (unsigned) may hit the block's code: FAULT |= FAULT_SMC.
+export const CPU_OFF_SMC_LO: usize = 896;       // u64 host address of the block's code - 7
+export const CPU_OFF_SMC_LEN: usize = 904;      // u64 its length + 7, 0 outside blocks
+export const CPU_OFF_BLK_POS: usize = 912;      // u32 bump offset in the block arena
+export const CPU_OFF_BLK_FLUSHES: usize = 916;  // u32 times the block cache was emptied (statistics)
+export const CPU_OFF_CODE_EPOCH: usize = 920;   // u64 code epoch (cpu/codemap.ts)
+
 export const CPU_OFF_MTRR: usize = 1024;        // 32 x u64 MTRR storage (MSR 0x200..0x20F, 0x250.., 0x2FF)
 export const CPU_OFF_POPA: usize = 1280;        // 8 x u64 scratch for POPA
 
@@ -135,17 +143,13 @@ export const TLB_INVALID: u64 = 0xFFF; // never equal to a page-aligned tag
 // x87/SSE state (FXSAVE image, SDM 10.5.1), for the FPU work.
 export const CPU_OFF_FXSAVE: usize = 2048 + 256 * 32; // 10240, 512 bytes
 
-// Decoded-instruction cache (cpu/exec.ts): direct-mapped by linear RIP; an entry holds the 16
-// code bytes it was decoded from and is used only while the bytes at RIP still equal them, so
-// self-modifying code, DMA into code pages and remapping need no invalidation.
-export const CPU_OFF_DCACHE: usize = CPU_OFF_FXSAVE + 512;
-export const DC_ENTRIES: usize = 2048;
-export const DC_ENTRY_SIZE: usize = 96;
-export const DC_TAG: usize = 0;      // u64 linear RIP
-export const DC_MODE: usize = 8;     // i32 MODE_* it was decoded in, -1 = empty
-export const DC_BYTES: usize = 16;   // 16 code bytes
-export const DC_DECODED: usize = 32; // the decoded record (cpu/decoded.ts)
-export const CPU_OFF_END: usize = CPU_OFF_DCACHE + DC_ENTRIES * DC_ENTRY_SIZE;
+// Decoded-block cache (cpu/block.ts): a code-byte scratch copy, a direct-mapped table of block
+// headers (keyed by linear address and mode) and a bump arena of records and code-byte copies.
+export const CPU_OFF_BLK_SCRATCH: usize = CPU_OFF_FXSAVE + 512;     // 256 bytes + 16 of slack
+export const CPU_OFF_BLK_TABLE: usize = CPU_OFF_BLK_SCRATCH + 272;  // 2048 x 64 bytes
+export const CPU_OFF_BLK_ARENA: usize = CPU_OFF_BLK_TABLE + 2048 * 64; // 384 KiB
+export const CPU_OFF_CODEMAP: usize = CPU_OFF_BLK_ARENA + 384 * 1024;  // 4 KiB bitmap (cpu/codemap.ts)
+export const CPU_OFF_END: usize = CPU_OFF_CODEMAP + 4096;
 
 // Modes.
 export const MODE_REAL: i32 = 0;
@@ -162,6 +166,7 @@ export const FAULT_EXCEPTION: i32 = 1; // EXC_VECTOR/EXC_ERROR hold the exceptio
 export const FAULT_EXIT: i32 = 2;     // the instruction needs the VMM (IO/MMIO read, internal error): do not retire
 export const FAULT_EXIT_AFTER: i32 = 4; // the instruction retired, then exit (IO/MMIO write, HLT)
 export const FAULT_ABORT_MASK: i32 = 3; // FAULT & this != 0: the instruction must stop without side effects
+export const FAULT_SMC: i32 = 8;       // the instruction wrote into the running block's code: end the block after it
 
 // Exit codes returned by cpu_execute.
 export const CPU_EXIT_NONE: i32 = 0;

@@ -6,6 +6,7 @@
 import * as S from './state';
 import { raise, internalError, exitBefore } from './except';
 import { eptTranslate } from './hvlink';
+import { noteWrite } from './codemap';
 
 export const ACC_R: i32 = 1;
 export const ACC_W: i32 = 2;
@@ -101,7 +102,7 @@ export function walk(cpu: usize, lin: u64, access: i32, user: bool): i64 {
   for (let i = 0; i < n; i++) {
     const h = load<usize>(scratch + (<usize>i << 2));
     const bits: u32 = <u32>PTE_A | (h == leaf && access == ACC_W ? <u32>PTE_D : 0);
-    if ((load<u32>(h) & bits) != bits) atomic.or<u32>(h, bits);
+    if ((load<u32>(h) & bits) != bits) { atomic.or<u32>(h, bits); noteWrite(cpu, <u64>h); }
   }
   return <i64>gpa;
 }

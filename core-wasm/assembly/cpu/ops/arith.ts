@@ -17,7 +17,7 @@ export const ALU_SUB: i32 = 5;
 export const ALU_XOR: i32 = 6;
 export const ALU_CMP: i32 = 7;
 
-@inline function aluRes<T>(op: i32, a: T, b: T, cin: T): T {
+@inline export function aluRes<T>(op: i32, a: T, b: T, cin: T): T {
   if (op == ALU_ADD) return a + b;
   if (op == ALU_OR) return a | b;
   if (op == ALU_ADC) return a + b + cin;
@@ -27,7 +27,7 @@ export const ALU_CMP: i32 = 7;
   return a - b; // SUB, CMP
 }
 
-@inline function aluFlags<T>(cpu: usize, op: i32, a: T, b: T, r: T, cin: T): void {
+@inline export function aluFlags<T>(cpu: usize, op: i32, a: T, b: T, r: T, cin: T): void {
   if (op == ALU_ADD) setLazy<T>(cpu, LF_ADD, a, b, r);
   else if (op == ALU_SUB || op == ALU_CMP) setLazy<T>(cpu, LF_SUB, a, b, r);
   else if (op == ALU_ADC) setLazyCarry<T>(cpu, LF_ADC, a, b, r, <u64>cin);

@@ -1,11 +1,12 @@
 // cpu/ops/shift.ts — ROL ROR RCL RCR SHL/SAL SHR SAR, SHLD SHRD (SDM vol. 2 "RCL/RCR/ROL/ROR",
 // "SAL/SAR/SHL/SHR", "SHLD", "SHRD"). The count is masked to 5 bits (6 with 64-bit operands);
-// a masked count ovf 0 changes nothing. Rotates change only CF and OF. Flags are computed eagerly;
-// memory destinations are probed for writing first, so flags never change on a faulting write.
+// a masked count ovf 0 changes nothing. Rotates change only CF and OF (computed eagerly); SHL SHR
+// SAR, SHLD, SHRD set lazy flags (LF_SHIFT: CF and OF known, AF undefined and read as 0). Memory destinations
+// are probed for writing first, so flags never change on a faulting write.
 import * as S from '../state';
 import * as D from '../decoded';
 import { aborted } from '../except';
-import { getCF, setFlags, szp } from '../flags';
+import { getCF, setFlags, setLazyShift } from '../flags';
 import { readMem, writeMem, probeWrite } from '../mmu';
 import { regRead, regWrite, gOff, rmOff, isMem, imm, linear, bitsOf } from '../operand';
 
@@ -19,8 +20,6 @@ export const SH_SAR: i32 = 7;
 export const BIT_IMM: i32 = 0;
 export const BIT_CL: i32 = 1;
 
-const OSZPC: u64 = S.FL_OF | S.FL_SF | S.FL_ZF | S.FL_PF | S.FL_CF;
-
 /** Shifts a (zero-extended, `bits` wide) by count (1..63); sets the flags; returns the result. */
 function shiftOp(cpu: usize, kind: i32, a: u64, count: u32, bits: u64): u64 {
   const mask: u64 = bits == 64 ? <u64>-1 : (<u64>1 << bits) - 1;
@@ -31,14 +30,14 @@ function shiftOp(cpu: usize, kind: i32, a: u64, count: u32, bits: u64): u64 {
     r = c < 64 ? (a << c) & mask : 0;
     cf = c <= bits ? (a >> (bits - c)) & 1 : 0;
     ovf = ((r >> top) & 1) ^ cf;
-    setFlags(cpu, OSZPC, szp(r, <i32>bits) | cf | (ovf << 11));
+    setLazyShift(cpu, <i32>bits, r, cf, ovf);
     return r;
   }
   if (kind == SH_SHR) {
     r = c < 64 ? a >> c : 0;
     cf = c <= bits ? (a >> (c - 1)) & 1 : 0;
     ovf = (a >> top) & 1;
-    setFlags(cpu, OSZPC, szp(r, <i32>bits) | cf | (ovf << 11));
+    setLazyShift(cpu, <i32>bits, r, cf, ovf);
     return r;
   }
   if (kind == SH_SAR) {
@@ -47,7 +46,7 @@ function shiftOp(cpu: usize, kind: i32, a: u64, count: u32, bits: u64): u64 {
     const cc = c > 63 ? 63 : c;
     r = <u64>(sa >> cc) & mask;
     cf = <u64>(sa >> (cc - 1)) & 1;
-    setFlags(cpu, OSZPC, szp(r, <i32>bits) | cf);
+    setLazyShift(cpu, <i32>bits, r, cf, 0);
     return r;
   }
   if (kind == SH_ROL || kind == SH_ROR) {
@@ -118,7 +117,7 @@ function doubleShift(cpu: usize, left: bool, a: u64, b: u64, c: u64, bits: u64):
     cf = (a >> (c - 1)) & 1;
   }
   const ovf = ((r ^ a) >> top) & 1;
-  setFlags(cpu, OSZPC, szp(r, <i32>bits) | cf | (ovf << 11));
+  setLazyShift(cpu, <i32>bits, r, cf, ovf);
   return r;
 }
 
