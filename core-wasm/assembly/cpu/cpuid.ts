@@ -16,7 +16,7 @@ export function cpuid(cpu: usize, leaf: u32, sub: u32): void {
   let a: u32 = 0; let b: u32 = 0; let c: u32 = 0; let d: u32 = 0;
   if (leaf == 0) { a = 7; b = 0x756E_6547; d = 0x4965_6E69; c = 0x6C65_746E; }           // "GenuineIntel"
   else if (leaf == 1) { a = 0x0006_06A6; b = 0x0001_0800 | (load<u32>(cpu, S.CPU_OFF_VCPU_INDEX) << 24); c = L1_ECX; d = L1_EDX; }
-  else if (leaf == 7 && sub == 0) { b = (1 << 3); }                                       // BMI1 (TZCNT)
+  else if (leaf == 7 && sub == 0) { b = (1 << 3); d = (1 << 29); }                        // BMI1 (TZCNT); IA32_ARCH_CAPABILITIES
   else if (leaf == 0x4000_0000) { a = 0x4000_0000; b = 0x7473_6177; c = 0x7472_6976; d = 0x0000_7375; } // "wasmvirtus"
   else if (leaf == 0x8000_0000) { a = 0x8000_0008; }
   else if (leaf == 0x8000_0001) { c = E1_ECX; d = E1_EDX; }

@@ -7,6 +7,14 @@ import { tlbFlush } from './mmu';
 import { tscRead, tscWrite, apicBaseRead, apicBaseWrite, apicMsrRead, apicMsrWrite } from './hvlink';
 
 /** Returns true and the value in CPU_OFF_EXIT_DATA-free scratch (RAX/RDX set by the caller). */
+/**
+ * IA32_ARCH_CAPABILITIES: an interpreter executes nothing speculatively, so it is not affected by
+ * the transient-execution attacks the bits deny (RDCL_NO 0: Meltdown, so no page-table isolation;
+ * SSB_NO 4, MDS_NO 5, PSCHANGE_MC_NO 6, TAA_NO 8, SBDR_SSDP_NO 13, FBSDP_NO 14, PSDP_NO 15,
+ * GDS_NO 26, RFDS_NO 27).
+ */
+const ARCH_CAPABILITIES: u64 = (1 << 0) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 14) | (1 << 15) | (1 << 26) | (1 << 27);
+
 export function msrRead(cpu: usize, msr: u32, out: usize): bool {
   let v: u64 = 0;
   if (msr == 0x10) { store<u64>(cpu, load<u64>(cpu, S.CPU_OFF_ICOUNT), S.CPU_OFF_ICOUNT); v = tscRead(cpu); }
@@ -14,6 +22,7 @@ export function msrRead(cpu: usize, msr: u32, out: usize): bool {
   else if (msr == 0x6E0) v = apicMsrRead(cpu, msr);
   else if (msr == 0x8B || msr == 0x17 || msr == 0x3A || msr == 0x1D9 || msr == 0x79 || msr == 0xCE) v = 0;
   else if (msr == 0xFE) v = 0x508;                      // MTRRcap: 8 variable, fixed, WC
+  else if (msr == 0x10A) v = ARCH_CAPABILITIES;
   else if (msr == 0x174) v = load<u64>(cpu, S.CPU_OFF_SYSENTER_CS);
   else if (msr == 0x175) v = load<u64>(cpu, S.CPU_OFF_SYSENTER_ESP);
   else if (msr == 0x176) v = load<u64>(cpu, S.CPU_OFF_SYSENTER_EIP);

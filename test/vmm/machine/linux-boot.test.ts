@@ -38,7 +38,7 @@ for (const image of ['tiny', 'debian']) {
         initrd: new Uint8Array(readFileSync(join(dir, manifest.initramfs.file))),
       });
       runUntil(m, com1, (t) => /WASMVIRT-READY/.test(t), 'WASMVIRT-READY', 900);
-      runUntil(m, com1, (t) => /WASMVIRT-READY[^]*[#$] $/.test(t), 'a shell prompt', 300);
+      runUntil(m, com1, (t) => /WASMVIRT-READY[^]*wasmvirt:\S*# /.test(t), 'a shell prompt', 300); // ash may follow it with ESC[6n
       const before = com1.text().length;
       com1.type('uname -m; grep -c processor /proc/cpuinfo\n');
       runUntil(m, com1, (t) => /x86_64\r?\n1\r?\n/.test(t.slice(before)), 'the answer to uname -m', 300);
