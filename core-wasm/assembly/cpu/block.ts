@@ -53,7 +53,7 @@ export const B_LINK1: usize = 52; // u32 header of a block that followed at anot
 // Row attribute bits (scripts/cpu/gen.ts).
 const R_STRAIGHT: u32 = 1 << 23;
 const R_STRING: u32 = 1 << 24;
-const R_BRANCH: u32 = 1 << 25;
+const R_QUIET: u32 = 1 << 25;  // ends a block without moving the code epoch (near branches, x87)
 
 /** Empties the cache (cpu_init, and when the arena is full). */
 export function blockFlushAll(cpu: usize): void {
@@ -156,7 +156,7 @@ function blockBuild(cpu: usize, h: usize, lin: u64, p: usize, mode: i32, rip: u6
   store<u32>(h, <u32>copy, B_COPY);
   store<u32>(h, <u32>p, B_HOST);
   store<u64>(h, rip, B_RIP);
-  store<u32>(h, (a & (R_STRAIGHT | R_STRING | R_BRANCH)) == 0 ? 1 : 0, B_BUMP);
+  store<u32>(h, (a & (R_STRAIGHT | R_STRING | R_QUIET)) == 0 ? 1 : 0, B_BUMP);
   store<u32>(h, 0, B_LINK0);
   store<u32>(h, 0, B_LINK1);
   store<i32>(h, mode, B_MODE);
