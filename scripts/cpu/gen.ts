@@ -88,8 +88,10 @@ for (let map = 0; map < 4; map++) {
 }
 
 // Straight-line handlers (the decoded-block cache, cpu/block.ts, keeps decoding past them): they
-// never change RIP, CS, the mode, paging, the interrupt shadow or IF, and never read RIP. Any
-// other handler ends its block (a row whose handler is not listed is always safe, only slower).
+// never change RIP, CS, the mode, paging, the interrupt shadow or IF, and never read RIP or
+// INSN_RIP (inside a block those are current only for its last instruction; x87 handlers read
+// INSN_RIP for FIP, so they end blocks). Any other handler ends its block (a row whose handler is
+// not listed is always safe, only slower).
 // String handlers continue a block only without a REP/REPNE prefix (REP re-executes itself).
 const STRAIGHT = new Set([
   'alu_AI', 'alu_EG', 'alu_EI', 'alu_GE', 'test_AI', 'test_EG', 'test_EI', 'incdec_E', 'incdec_Z', 'neg_E', 'not_E',
@@ -99,14 +101,16 @@ const STRAIGHT = new Set([
   'push_Z', 'pop_Z', 'push_E', 'pop_E', 'push_I', 'enter', 'leave', 'pusha', 'popa',
   'shift_E', 'shift_E1', 'shld', 'shrd', 'mul_E', 'imul_E', 'imul_GE', 'imul_GEI', 'div_E', 'idiv_E',
   'bt_EG', 'bt_EI', 'bsf', 'bsr', 'popcnt_GE', 'lzcnt', 'tzcnt', 'cmpxchg', 'cmpxchg8b', 'xadd', 'clflush',
-  'emms', 'ldmxcsr', 'stmxcsr', 'fxsave', 'fxrstor', 'fnstcw', 'fldcw', 'fnstsw', 'fnstsw_ax', 'fnclex', 'fninit', 'fwait',
+  'ldmxcsr', 'stmxcsr', 'fxsave', 'fxrstor',
   'daa', 'das', 'aaa', 'aas', 'aam', 'aad',
 ]);
 const STRING_OPS = new Set(['movs', 'cmps', 'stos', 'lods', 'scas']);
-// Near branches: they end a block but change nothing else (no mode, CS, paging or serialization),
-// so the block cache keeps its code epoch across them (cpu/codemap.ts). Every other block-ending
-// handler is treated as a system instruction.
-const BRANCHES = new Set(['jcc', 'jmp_J', 'jmp_E', 'call_J', 'call_E', 'ret', 'ret_I', 'loop', 'jrcxz']);
+// Quiet block enders: near branches and x87 instructions end a block but change nothing else (no
+// mode, CS, paging or serialization), so the block cache keeps its code epoch across them
+// (cpu/codemap.ts). Every other block-ending handler is treated as a system instruction.
+const QUIET = new Set(['jcc', 'jmp_J', 'jmp_E', 'call_J', 'call_E', 'ret', 'ret_I', 'loop', 'jrcxz',
+  'emms', 'fnstcw', 'fldcw', 'fnstsw', 'fnstsw_ax', 'fnclex', 'fninit', 'fwait']);
+const quiet = (h: string) => QUIET.has(h) || h.startsWith('x87_');
 const straight = (h: string) => STRAIGHT.has(h) || h.startsWith('sse_');
 
 // What each dispatch id is, for the interpreter's fast paths (cpu/fastops.ts): kind | arg << 5 |
@@ -147,7 +151,7 @@ for (const r of rows) {
   if (r.prefix === 'F3' || r.prefix === 'F2') a |= 1 << 22;
   if (exported.has(r.handler) && straight(r.handler)) a |= 1 << 23;
   if (exported.has(r.handler) && STRING_OPS.has(r.handler)) a |= 1 << 24;
-  if (exported.has(r.handler) && BRANCHES.has(r.handler)) a |= 1 << 25;
+  if (exported.has(r.handler) && quiet(r.handler)) a |= 1 << 25;
   rowAttr.push(a >>> 0);
   rowBase.push(nextId);
   const have = exported.has(r.handler);

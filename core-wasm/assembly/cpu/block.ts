@@ -2,8 +2,8 @@
 // many times). A block is a run of instructions decoded from one 4 KiB page, ending after the
 // first instruction that is not straight-line (a branch, a mode/paging/shadow change: bit
 // R_STRAIGHT of the row, scripts/cpu/gen.ts), at the page end, or at BLK_MAX_INSNS.
-// Blocks live in a direct-mapped table keyed by linear address and MODE; their records and a
-// copy of their code bytes live in a bump arena, flushed whole when full.
+// Blocks live in a two-way set-associative table keyed by linear address and MODE; their records
+// and a copy of their code bytes live in a bump arena, flushed whole when full.
 // Invariants:
 // - A block is used only while its code bytes in guest memory equal its copy. blockFor compares
 //   them when the block was last checked in an older code epoch or at another host address
@@ -29,9 +29,9 @@ import { handlerIndex } from './gen/dispatch';
 import { markCodeFrame, bumpCodeEpoch } from './codemap';
 import { fastOpFor } from './fastops';
 
-export const BLK_ENTRIES: usize = 2048;
+export const BLK_ENTRIES: usize = 1 << S.BLK_TABLE_LOG2;
 export const BLK_ENTRY_SIZE: usize = 64;
-export const BLK_ARENA_SIZE: usize = 384 * 1024;
+export const BLK_ARENA_SIZE: usize = S.BLK_ARENA_BYTES;
 export const BLK_MAX_INSNS: i32 = 32;
 export const BLK_SCRATCH_SIZE: usize = 256; // code bytes copied before decoding (the decoder reads this copy)
 const BLK_MAX_ALLOC: usize = <usize>BLK_MAX_INSNS * D.DECODED_SIZE + BLK_SCRATCH_SIZE + 16;
@@ -49,11 +49,12 @@ export const B_HOST: usize = 40;  // u32 host address of its code when last chec
 export const B_BUMP: usize = 44;  // u32 1: its last instruction is a system instruction (moves the epoch)
 export const B_LINK0: usize = 48; // u32 header of the block that followed at the fall-through RIP, or 0
 export const B_LINK1: usize = 52; // u32 header of a block that followed at another RIP, or 0
+export const B_MRU: usize = 56;   // u8, first header of a set only: 1 if its second way was used last
 
 // Row attribute bits (scripts/cpu/gen.ts).
 const R_STRAIGHT: u32 = 1 << 23;
 const R_STRING: u32 = 1 << 24;
-const R_BRANCH: u32 = 1 << 25;
+const R_QUIET: u32 = 1 << 25;  // ends a block without moving the code epoch (near branches, x87)
 
 /** Empties the cache (cpu_init, and when the arena is full). */
 export function blockFlushAll(cpu: usize): void {
@@ -83,19 +84,27 @@ export function blockFlushAll(cpu: usize): void {
  * (the caller runs it alone, which also raises its fault).
  */
 @inline export function blockFor(cpu: usize, lin: u64, p: usize, mode: i32, rip: u64): usize {
-  const h = cpu + S.CPU_OFF_BLK_TABLE + <usize>(((lin ^ (lin >> 11)) & <u64>(BLK_ENTRIES - 1)) * BLK_ENTRY_SIZE);
-  if (load<u64>(h, B_TAG) == lin && load<i32>(h, B_MODE) == mode) {
-    const epoch = load<u64>(cpu, S.CPU_OFF_CODE_EPOCH);
-    if (load<u64>(h, B_EPOCH) != epoch || <usize>load<u32>(h, B_HOST) != p) {
-      if (!sameBytes(p, <usize>load<u32>(h, B_COPY), <usize>load<u16>(h, B_BYTES))) return blockBuild(cpu, h, lin, p, mode, rip);
-      markCodeFrame(cpu, <u64>p);
-      store<u32>(h, <u32>p, B_HOST);
-      store<u64>(h, epoch, B_EPOCH);
+  // Two-way sets: the way used last is remembered in the set's first header (B_MRU).
+  const set = cpu + S.CPU_OFF_BLK_TABLE + <usize>(((lin * 0x9E37_79B9_7F4A_7C15) >> (64 - <u64>(S.BLK_TABLE_LOG2 - 1))) * (2 * BLK_ENTRY_SIZE));
+  let h = set;
+  if (load<u64>(h, B_TAG) != lin || load<i32>(h, B_MODE) != mode) {
+    h = set + BLK_ENTRY_SIZE;
+    if (load<u64>(h, B_TAG) != lin || load<i32>(h, B_MODE) != mode) {
+      h = set + (load<u8>(set, B_MRU) != 0 ? 0 : BLK_ENTRY_SIZE); // replace the way not used last
+      store<u8>(set, h == set ? 0 : 1, B_MRU);
+      return blockBuild(cpu, h, lin, p, mode, rip);
     }
-    store<u64>(h, rip, B_RIP);
-    return h;
   }
-  return blockBuild(cpu, h, lin, p, mode, rip);
+  store<u8>(set, h == set ? 0 : 1, B_MRU);
+  const epoch = load<u64>(cpu, S.CPU_OFF_CODE_EPOCH);
+  if (load<u64>(h, B_EPOCH) != epoch || <usize>load<u32>(h, B_HOST) != p) {
+    if (!sameBytes(p, <usize>load<u32>(h, B_COPY), <usize>load<u16>(h, B_BYTES))) return blockBuild(cpu, h, lin, p, mode, rip);
+    markCodeFrame(cpu, <u64>p);
+    store<u32>(h, <u32>p, B_HOST);
+    store<u64>(h, epoch, B_EPOCH);
+  }
+  store<u64>(h, rip, B_RIP);
+  return h;
 }
 
 /** The linked block that follows `prev` at rip, if still valid; else 0. */
@@ -146,6 +155,7 @@ function blockBuild(cpu: usize, h: usize, lin: u64, p: usize, mode: i32, rip: u6
         ((a & R_STRING) == 0 || (load<u8>(d, D.D_PFX) & (D.P_REP | D.P_REPNE)) != 0)) break;
   }
   if (n == 0) return 0;
+  store<u32>(cpu, load<u32>(cpu, S.CPU_OFF_BLK_BUILDS) + 1, S.CPU_OFF_BLK_BUILDS);
   markCodeFrame(cpu, <u64>p);
   const copy = recs + <usize>n * D.DECODED_SIZE;
   memory.copy(copy, scratch, off);
@@ -156,7 +166,7 @@ function blockBuild(cpu: usize, h: usize, lin: u64, p: usize, mode: i32, rip: u6
   store<u32>(h, <u32>copy, B_COPY);
   store<u32>(h, <u32>p, B_HOST);
   store<u64>(h, rip, B_RIP);
-  store<u32>(h, (a & (R_STRAIGHT | R_STRING | R_BRANCH)) == 0 ? 1 : 0, B_BUMP);
+  store<u32>(h, (a & (R_STRAIGHT | R_STRING | R_QUIET)) == 0 ? 1 : 0, B_BUMP);
   store<u32>(h, 0, B_LINK0);
   store<u32>(h, 0, B_LINK1);
   store<i32>(h, mode, B_MODE);

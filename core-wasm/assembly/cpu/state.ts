@@ -126,6 +126,7 @@ export const CPU_OFF_SMC_LEN: usize = 904;      // u64 its length + 7, 0 outside
 export const CPU_OFF_BLK_POS: usize = 912;      // u32 bump offset in the block arena
 export const CPU_OFF_BLK_FLUSHES: usize = 916;  // u32 times the block cache was emptied (statistics)
 export const CPU_OFF_CODE_EPOCH: usize = 920;   // u64 code epoch (cpu/codemap.ts)
+export const CPU_OFF_BLK_BUILDS: usize = 928;   // u32 blocks decoded (statistics)
 
 export const CPU_OFF_MTRR: usize = 1024;        // 32 x u64 MTRR storage (MSR 0x200..0x20F, 0x250.., 0x2FF)
 export const CPU_OFF_POPA: usize = 1280;        // 8 x u64 scratch for POPA
@@ -143,12 +144,14 @@ export const TLB_INVALID: u64 = 0xFFF; // never equal to a page-aligned tag
 // x87/SSE state (FXSAVE image, SDM 10.5.1), for the FPU work.
 export const CPU_OFF_FXSAVE: usize = 2048 + 256 * 32; // 10240, 512 bytes
 
-// Decoded-block cache (cpu/block.ts): a code-byte scratch copy, a direct-mapped table of block
+// Decoded-block cache (cpu/block.ts): a code-byte scratch copy, a two-way set-associative table of block
 // headers (keyed by linear address and mode) and a bump arena of records and code-byte copies.
 export const CPU_OFF_BLK_SCRATCH: usize = CPU_OFF_FXSAVE + 512;     // 256 bytes + 16 of slack
-export const CPU_OFF_BLK_TABLE: usize = CPU_OFF_BLK_SCRATCH + 272;  // 2048 x 64 bytes
-export const CPU_OFF_BLK_ARENA: usize = CPU_OFF_BLK_TABLE + 2048 * 64; // 384 KiB
-export const CPU_OFF_CODEMAP: usize = CPU_OFF_BLK_ARENA + 384 * 1024;  // 4 KiB bitmap (cpu/codemap.ts)
+export const BLK_TABLE_LOG2: usize = 14;                              // 16384 headers of 64 bytes (8192 two-way sets)
+export const BLK_ARENA_BYTES: usize = 4096 * 1024;
+export const CPU_OFF_BLK_TABLE: usize = CPU_OFF_BLK_SCRATCH + 272;
+export const CPU_OFF_BLK_ARENA: usize = CPU_OFF_BLK_TABLE + (64 << BLK_TABLE_LOG2);
+export const CPU_OFF_CODEMAP: usize = CPU_OFF_BLK_ARENA + BLK_ARENA_BYTES;  // 4 KiB bitmap (cpu/codemap.ts)
 export const CPU_OFF_END: usize = CPU_OFF_CODEMAP + 4096;
 
 // Modes.

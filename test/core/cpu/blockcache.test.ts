@@ -19,7 +19,7 @@ let wasm = '';
 let elf: Uint8Array;
 const sym: Record<string, bigint> = {};
 
-interface Outcome { exits: number[]; rip: bigint; vector: number; icount: bigint; res: bigint[]; rcx: bigint; calls: number }
+interface Outcome { exits: number[]; rip: bigint; vector: number; icount: bigint; res: bigint[]; rcx: bigint; calls: number; builds: number }
 
 /** Runs the program to its final exception with `budget` instructions per cpu_execute call. */
 function runProgram(budget: bigint): Outcome {
@@ -49,9 +49,9 @@ function runProgram(budget: bigint): Outcome {
     break;
   }
   const dv = new DataView(m.mem.buffer);
-  const res = Array.from({ length: 14 }, (_, i) => dv.getBigUint64(m.host(Number(sym.res) + 8 * i), true));
+  const res = Array.from({ length: 15 }, (_, i) => dv.getBigUint64(m.host(Number(sym.res) + 8 * i), true));
   return { exits, rip: m.get64('CPU_OFF_RIP'), vector: m.get32('CPU_OFF_EXIT_INFO'), icount: m.get64('CPU_OFF_ICOUNT'),
-    res, rcx: m.get64('CPU_OFF_RCX'), calls };
+    res, rcx: m.get64('CPU_OFF_RCX'), calls, builds: m.get32('CPU_OFF_BLK_BUILDS') };
 }
 
 let whole: Outcome;
@@ -116,5 +116,15 @@ describe('faults and budgets inside blocks', () => {
     expect(stepped.rcx).toBe(whole.rcx);
     expect(stepped.icount).toBe(whole.icount);
     expect(Number(stepped.icount)).toBe(stepped.calls - 1); // each call retires one instruction, the last (#PF) none
+  });
+});
+
+describe('decoding work', () => {
+  it('decodes the blocks of a hot loop once, not once per iteration', () => {
+    let x = 0n;
+    for (let i = 0; i < 2000; i++) x = (x + 3n) ^ 5n;
+    expect(whole.res[14]).toBe(x);
+    expect(whole.icount).toBeGreaterThan(10_000n);
+    expect(whole.builds).toBeLessThan(100); // the whole program has about 45 blocks, a few rewritten
   });
 });

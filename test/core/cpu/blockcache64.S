@@ -74,7 +74,16 @@ link_imm:
         jnz link_a
 link_done:
         mov %rsi, 104(%rbx)
-        # 9. A #PF in the middle of a block: RIP names the MOV, the instructions before it retired.
+        # 9. A hot loop through calls: its blocks are decoded once and run 2000 times.
+        mov $2000, %ecx
+        xor %eax, %eax
+hot_loop:
+        call hot_a
+        call hot_b
+        dec %ecx
+        jnz hot_loop
+        mov %rax, 112(%rbx)
+        # 10. A #PF in the middle of a block: RIP names the MOV, the instructions before it retired.
         mov $0x1234, %ecx
         mov $0x40000000, %edx
         .globl fault_insn
@@ -82,6 +91,13 @@ fault_insn:
         mov (%rdx), %eax
         mov $0x5678, %ecx
         hlt
+
+hot_a:
+        add $3, %rax
+        ret
+hot_b:
+        xor $5, %rax
+        ret
 
 smc_block:
         mov %dil, smc_imm(%rip)
