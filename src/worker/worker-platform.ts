@@ -15,6 +15,10 @@ export async function readInlineOrUrl(file: BootFile): Promise<Uint8Array | unde
   if ('url' in file) {
     const r = await fetch(file.url);
     if (!r.ok) throw new Error(`cannot fetch ${file.url}: HTTP ${r.status}`);
+    // A dev server answers an unknown path with its index page: that is a missing file, not a kernel.
+    if (r.headers.get('content-type')?.startsWith('text/html')) {
+      throw new Error(`cannot fetch ${file.url}: the server has no such file (it answered with an HTML page)`);
+    }
     return new Uint8Array(await r.arrayBuffer());
   }
   return undefined;

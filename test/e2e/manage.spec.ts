@@ -23,7 +23,7 @@ const vmXml = (name: string) => `<domain type='kvm'>
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>/images/tiny/bzImage</kernel>
+    <kernel>/images/tiny/vmlinuz</kernel>
   </os>
 </domain>`;
 

@@ -109,7 +109,7 @@ const EXAMPLE_XML = `<domain type='kvm'>
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>/images/tiny/bzImage</kernel>
+    <kernel>/images/tiny/vmlinuz</kernel>
     <initrd>/images/tiny/initramfs.cpio.gz</initrd>
     <cmdline>console=ttyS0</cmdline>
   </os>
