@@ -2,7 +2,7 @@
 // definitions in IndexedDB (IdbStateStore), disk images in IndexedDB (IdbStoreProvider under a
 // PrefixStorageHost), VMs in Web Workers on one shared host memory pool (WorkerHypervisor). On a
 // first visit it defines what a fresh libvirt install has: the `default` storage pool and the
-// `default` NAT network (192.168.122.0/24).
+// `default` NAT network (192.168.122.0/24), and the default VM.
 import coreUrl from '../../build/core.wasm?url';
 import { Connect } from '../../src/virt/driver/connect.js';
 import { IdbStateStore } from '../../src/virt/store/idb.js';
@@ -14,6 +14,7 @@ import { WorkerHypervisor, type VmWorkerHandle } from '../../src/worker/hypervis
 import type { VmControl } from '../../src/worker/vm-protocol.js';
 import type { SmokeReply, SmokeRequest } from '../../src/worker/smoke-protocol.js';
 import { formatVersion } from '../../src/worker/core-module.js';
+import { defineDefaultVm } from './templates.js';
 
 export const POOL_MIB = 1024;
 
@@ -117,9 +118,13 @@ const DEFAULT_NETWORK = `<network>
   </ip>
 </network>`;
 
-/** A fresh install's default pool and network, defined, started and set to autostart. */
+/**
+ * A fresh install's default pool and network, defined, started and set to autostart; on the first
+ * visit also the default VM (templates.ts), which `npm start`'s URL boots.
+ */
 async function ensureDefaults(conn: Connect): Promise<void> {
-  if (!conn.pools.list().some((p) => p.def.name === 'default')) {
+  const firstVisit = !conn.pools.list().some((p) => p.def.name === 'default');
+  if (firstVisit) {
     const pool = await conn.pools.defineXML(DEFAULT_POOL);
     await conn.pools.start(pool, true);
     await conn.pools.setAutostart(pool, true);
@@ -129,4 +134,5 @@ async function ensureDefaults(conn: Connect): Promise<void> {
     await conn.networks.start(net);
     await conn.networks.setAutostart(net, true);
   }
+  if (firstVisit) await defineDefaultVm(conn);
 }

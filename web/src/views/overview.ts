@@ -32,6 +32,7 @@ function renderHost(el: HTMLElement, session: Session): void {
   const p = session.host.poolStats();
   const pct = p.totalFrames ? (100 * p.usedFrames) / p.totalFrames : 0;
   clear(el);
+  el.dataset.usedBytes = String(p.usedBytes); // for tests
   el.append(
     h('div', {}, h('strong', {}, 'Host memory pool '), `${formatBytes(p.usedBytes)} used of ${formatBytes(p.totalBytes)}`,
       ` · ${formatBytes(p.freeFrames * 4096)} free · ${formatBytes(p.sharedFrames * 4096)} shared · ${p.vmCount} VM(s)`),

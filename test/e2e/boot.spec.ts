@@ -1,0 +1,116 @@
+// boot.spec.ts — VMs boot in Chromium, each in its Web Worker on the page's shared pool: the
+// default VM (defined on the first visit, booted by the `?vm=NAME&console` link `npm start` prints)
+// answers `uname -a` typed into its xterm.js console; the overview's graphs move while it runs; a
+// second tab cannot start it; a mark written to its /dev/vda (a qcow2 volume in IndexedDB) survives
+// a page reload and a fresh boot; a VM defined from pasted XML starts. Each test saves a screenshot.
+// The tests share one page (and so one IndexedDB), in order.
+import { test, expect, type BrowserContext, type Page } from '@playwright/test';
+import { existsSync } from 'node:fs';
+
+const haveImages = existsSync(new URL('../../public/images/debian/manifest.json', import.meta.url))
+  && existsSync(new URL('../../public/images/tiny/manifest.json', import.meta.url));
+const BOOT_MS = 180_000;
+const PROMPT = 'wasmvirt:~# ';
+
+test.describe.configure({ mode: 'serial', timeout: 6 * 60_000 });
+test.skip(!haveImages, 'the guest images are missing: npm run images');
+
+let context: BrowserContext;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  context = await browser.newContext();
+  page = await context.newPage();
+});
+test.afterAll(async () => context.close());
+
+async function ready(p: Page, path: string): Promise<void> {
+  await p.goto(path);
+  await expect(p.getByTestId('status')).toHaveAttribute('data-ready', 'true', { timeout: 60_000 });
+}
+
+/** Moves inside the app (a hash change): a navigation to another URL would reload the page and end its VMs. */
+async function go(hash: string): Promise<void> {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+}
+
+/** Types a line into the console and waits for `expected` (text the typed line itself cannot show). */
+async function run(line: string, expected: string | RegExp, timeout = 60_000): Promise<void> {
+  await page.getByTestId('console').click();
+  await page.keyboard.type(line + '\r');
+  await expect(page.getByTestId('console')).toContainText(expected, { timeout });
+}
+
+async function bootedToShell(): Promise<void> {
+  await expect(page.getByTestId('console')).toContainText('WASMVIRT-READY', { timeout: BOOT_MS });
+  await expect(page.getByTestId('console')).toContainText(PROMPT, { timeout: 30_000 });
+}
+
+test('the default VM boots from the start link and answers uname -a on its console', async () => {
+  await ready(page, '/?vm=debian&console');
+  await expect(page.getByTestId('vm-state')).toHaveText('running', { timeout: 30_000 });
+  await bootedToShell();
+  await run('uname -a', /Linux wasmvirt \S+-amd64 .* x86_64 GNU\/Linux/);
+  await page.screenshot({ path: 'test-results/default-vm-console.png' });
+});
+
+test('the overview graphs move while the VM runs', async () => {
+  await go('#/overview');
+  const cpu = page.getByTestId('vm-row-debian').locator('canvas.sparkline').first();
+  await expect(cpu).toHaveAttribute('data-points', /^[1-9]/, { timeout: 20_000 });
+  const first = Number(await cpu.getAttribute('data-points'));
+  await expect.poll(async () => Number(await cpu.getAttribute('data-points')), { timeout: 20_000 }).toBeGreaterThan(first + 1);
+  await expect.poll(async () => Number(await page.getByTestId('host-summary').getAttribute('data-used-bytes')), { timeout: 5_000 }).toBeGreaterThan(0);
+  await page.screenshot({ path: 'test-results/overview-graphs.png' });
+});
+
+test('a second tab cannot start the VM that runs in the first', async () => {
+  const other = await context.newPage();
+  await ready(other, '/#/vm/debian/overview');
+  await other.getByTestId('action-start').click();
+  await expect(other.getByRole('alert')).toContainText(/in use by another wasmvirt tab/, { timeout: 30_000 });
+  await other.screenshot({ path: 'test-results/second-tab-refused.png' });
+  await other.close();
+  await go('#/vm/debian/overview');
+  await expect(page.getByTestId('vm-state')).toHaveText('running');
+});
+
+test('a mark written to /dev/vda survives a page reload and a fresh boot', async () => {
+  const mark = `wasmvirt-mark-${Date.now()}`;
+  const split = `${mark.slice(0, 8)}''${mark.slice(8)}`; // the echoed command line does not contain the mark
+  await go('#/vm/debian/console');
+  await run(`echo ${split} | dd of=/dev/vda bs=512 conv=sync,fsync && echo wrote-''ok`, 'wrote-ok');
+  await run('poweroff -f', /./);
+  await expect(page.getByTestId('vm-state')).toHaveText('shut off', { timeout: 60_000 });
+  await ready(page, '/#/vm/debian/console');
+  await expect(page.getByTestId('vm-state')).toHaveText('shut off');
+  await page.getByTestId('action-start').click();
+  await bootedToShell();
+  await run('dd if=/dev/vda bs=512 count=1 2>/dev/null | head -n 1', mark);
+  await page.screenshot({ path: 'test-results/disk-survives-reload.png' });
+  await page.getByTestId('action-destroy').click();
+  await expect(page.getByTestId('vm-state')).toHaveText('shut off', { timeout: 30_000 });
+});
+
+test('a VM defined from pasted XML starts and boots', async () => {
+  await ready(page, '/#/new');
+  await page.getByTestId('xml-text').fill(`<domain type='kvm'>
+  <name>pasted</name>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>/images/tiny/vmlinuz</kernel>
+    <initrd>/images/tiny/initramfs.cpio.gz</initrd>
+    <cmdline>console=ttyS0</cmdline>
+  </os>
+  <devices><serial type='pty'/></devices>
+</domain>`);
+  await page.getByTestId('xml-apply').click();
+  await expect(page).toHaveURL(/#\/vm\/pasted\/overview/);
+  await page.getByTestId('action-start').click();
+  await page.getByTestId('tab-console').click();
+  await bootedToShell();
+  await run('echo cmdline=$(cat /proc/cmdline)', 'cmdline=console=ttyS0');
+  await page.screenshot({ path: 'test-results/pasted-vm-console.png' });
+});
