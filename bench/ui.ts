@@ -1,0 +1,91 @@
+// ui.ts — `npm run bench -- ui`: how responsive the page stays while two VMs boot in Chromium.
+// Serves the app (vite, COOP/COEP), opens it in Debian's Chromium, defines two VMs (debian and tiny,
+// the New VM templates), starts both with the debian console open in xterm.js, and traces the
+// renderer's main thread (Chrome tracing, devtools.timeline) until both print WASMVIRT-READY. The
+// longest main-thread task in that window is the figure (target < 50 ms): the VMs run in Web Workers,
+// the page only renders, so a long task means the page does the workers' job somewhere.
+// Lines: one per VM {"vm","ready_seconds"}, then {"bench":"ui","longest_task_ms":T,"tasks":N,...}.
+// BENCH_UI_TRACE=FILE keeps the trace (open it in chrome://tracing or Perfetto) to see what ran long.
+import { chromium } from '@playwright/test';
+import { createServer } from 'vite';
+import { emit } from './_emit.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const VMS = [{ name: 'bench-debian', template: 'debian' }, { name: 'bench-tiny', template: 'tiny' }];
+const BOOT_TIMEOUT_MS = 300_000;
+
+interface TraceEvent { name: string; ph: string; pid: number; tid: number; dur?: number; args?: { name?: string } }
+
+export async function run(_args: string[]): Promise<void> {
+  const server = await createServer({ configFile: `${ROOT}vite.config.ts`, logLevel: 'error', server: { port: 5298, strictPort: false } });
+  await server.listen();
+  const url = server.resolvedUrls!.local[0]!;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForSelector('[data-testid=status][data-ready=true]', { timeout: 60_000 });
+    await page.evaluate(defineVms, VMS);
+    await page.evaluate(() => { location.hash = '#/vm/bench-debian/console'; });
+    await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel'] });
+    const t0 = Date.now();
+    await page.evaluate(startAll, VMS.map((v) => v.name));
+    const ready = await page.waitForFunction(() => (globalThis as { benchReady?: Record<string, number> }).benchReady,
+      undefined, { timeout: BOOT_TIMEOUT_MS, polling: 250 }).then((h) => h.jsonValue());
+    const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
+    for (const v of VMS) emit({ vm: v.template, ready_seconds: Math.round(((ready[v.name] ?? NaN) - 0) / 10) / 100 });
+    const tasks = mainThreadTasks(trace.traceEvents);
+    if (process.env.BENCH_UI_TRACE) (await import('node:fs')).writeFileSync(process.env.BENCH_UI_TRACE, JSON.stringify(trace));
+    emit({ bench: 'ui', longest_task_ms: Math.round(Math.max(0, ...tasks) / 100) / 10, tasks: tasks.length, window_seconds: Math.round((Date.now() - t0) / 100) / 10 });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/**
+ * Durations (µs) of the top-level tasks (ThreadControllerImpl::RunTask) on the page's renderer main
+ * thread: of the CrRendererMain threads in the trace, the busiest one.
+ */
+function mainThreadTasks(events: TraceEvent[]): number[] {
+  const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  if (!mains.length) throw new Error('the trace has no CrRendererMain thread');
+  const tasksOf = (m: TraceEvent) => events.filter((e) => e.pid === m.pid && e.tid === m.tid && e.ph === 'X'
+    && e.name === 'ThreadControllerImpl::RunTask').map((e) => e.dur ?? 0);
+  return mains.map(tasksOf).sort((a, b) => b.length - a.length)[0]!;
+}
+
+/** In the page: the two VMs from the New VM templates (no disk, no network: boot work only). */
+async function defineVms(vms: { name: string; template: string }[]): Promise<void> {
+  const { templateXml, loadManifests } = await import('/src/templates.ts' as string) as typeof import('../web/src/templates.js');
+  const conn = (globalThis as unknown as { wasmvirt: { conn: import('../src/virt/driver/connect.js').Connect } }).wasmvirt.conn;
+  const manifests = await loadManifests();
+  for (const v of vms) {
+    const m = manifests.find((x) => x.name === v.template);
+    if (!m) throw new Error(`the guest image ${v.template} is missing: npm run images`);
+    if (conn.domains.list().some((d) => d.name === v.name)) continue;
+    await conn.domains.defineXML(await templateXml(conn, m, { name: v.name, memoryMiB: 256, vcpus: 1, diskBytes: 0, network: '' }));
+  }
+}
+
+/** In the page: starts the VMs and records, per VM, the seconds from its start to WASMVIRT-READY. */
+async function startAll(names: string[]): Promise<void> {
+  const g = globalThis as unknown as { wasmvirt: { conn: import('../src/virt/driver/connect.js').Connect }; benchReady?: Record<string, number> };
+  const conn = g.wasmvirt.conn;
+  const readyAt: Record<string, number> = {};
+  for (const name of names) {
+    const dom = conn.domains.lookupByName(name);
+    const t0 = performance.now();
+    await conn.domains.start(dom);
+    let text = '';
+    const stream = dom.vm!.openConsole('serial0');
+    stream.onData((b: Uint8Array) => {
+      text = (text + new TextDecoder().decode(b)).slice(-4096);
+      if (!(name in readyAt) && text.includes('WASMVIRT-READY')) {
+        readyAt[name] = performance.now() - t0;
+        if (Object.keys(readyAt).length === names.length) g.benchReady = readyAt;
+      }
+    });
+  }
+}
