@@ -32,9 +32,9 @@ export async function run(_args: string[]): Promise<void> {
     const t0 = Date.now();
     await page.evaluate(startAll, VMS.map((v) => v.name));
     const ready = await page.waitForFunction(() => (globalThis as { benchReady?: Record<string, number> }).benchReady,
-      undefined, { timeout: BOOT_TIMEOUT_MS, polling: 250 }).then((h) => h.jsonValue());
+      undefined, { timeout: BOOT_TIMEOUT_MS, polling: 250 }).then((h) => h.jsonValue() as Promise<Record<string, number>>);
     const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
-    for (const v of VMS) emit({ vm: v.template, ready_seconds: Math.round(((ready[v.name] ?? NaN) - 0) / 10) / 100 });
+    for (const v of VMS) emit({ vm: v.template, ready_seconds: Math.round((ready[v.name] ?? NaN) / 10) / 100 });
     const tasks = mainThreadTasks(trace.traceEvents);
     if (process.env.BENCH_UI_TRACE) (await import('node:fs')).writeFileSync(process.env.BENCH_UI_TRACE, JSON.stringify(trace));
     emit({ bench: 'ui', longest_task_ms: Math.round(Math.max(0, ...tasks) / 100) / 10, tasks: tasks.length, window_seconds: Math.round((Date.now() - t0) / 100) / 10 });
