@@ -1,5 +1,7 @@
-// playwright.config.ts — browser specs (test/e2e/*.spec.ts) in Debian's Chromium, against the
-// vite dev server with COOP/COEP. Browsers cannot be downloaded here: /usr/bin/chromium is used.
+// playwright.config.ts — browser specs (test/e2e/*.spec.ts) in Debian's Chromium, against the app
+// built for production and served by `vite preview` with COOP/COEP (built first, so it has the
+// current core.wasm and guest images; the dev server's on-demand dependency optimisation can reload
+// a page mid-test, ending its VMs). Browsers cannot be downloaded here: /usr/bin/chromium is used.
 import { defineConfig } from '@playwright/test';
 
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,9 +25,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node node_modules/vite/bin/vite.js --port ${port} --strictPort`,
+    command: `node node_modules/vite/bin/vite.js build --logLevel error && node node_modules/vite/bin/vite.js preview --port ${port} --strictPort`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: false,
-    timeout: 60_000,
+    timeout: 180_000,
   },
 });
