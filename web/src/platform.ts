@@ -38,6 +38,8 @@ export async function openBrowserConnect(): Promise<{ conn: Connect; host: Brows
     hostname: () => location.hostname,
     cpus: () => navigator.hardwareConcurrency || 1,
   });
+  // Disk images are the user's data: ask the browser not to evict them under storage pressure.
+  void navigator.storage?.persist?.().catch(() => false);
   const store = await IdbStateStore.open();
   const storage = new PrefixStorageHost(new IdbStoreProvider(), async () => {
     const e = await navigator.storage.estimate();
