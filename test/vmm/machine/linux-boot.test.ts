@@ -1,7 +1,8 @@
 // linux-boot.test.ts — the guest images boot on the real core in Node (issue 5's proof): each
 // image reaches WASMVIRT-READY with its default cmdline, answers a command typed into its serial
 // console (uname -m; the processor count), and `poweroff -f` ends the VM through ACPI with the
-// power-off state. Skipped when the images are missing (npm run images makes them).
+// power-off state; debian also with page-table isolation on. Skipped when the images are missing
+// (npm run images makes them).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,20 +26,23 @@ function runUntil(m: PcMachine, com1: BufferCharBackend, until: (text: string) =
   }
 }
 
-for (const image of ['tiny', 'debian']) {
+// debian again with page-table isolation forced on: every entry from user mode then switches CR3
+// (with PCIDs) and runs on the entry trampoline's stack in the cpu_entry_area.
+for (const [image, extra] of [['tiny', ''], ['debian', ''], ['debian', ' pti=on']] as const) {
   const dir = join(IMAGES, image);
-  describe.skipIf(!existsSync(join(dir, 'manifest.json')))(`${image} boots on the core`, () => {
+  describe.skipIf(!existsSync(join(dir, 'manifest.json')))(`${image}${extra} boots on the core`, () => {
     it('to WASMVIRT-READY, answers a command on its console, and powers off', async () => {
       const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
       const kvm = await Kvm.create(await compileCore(), 512);
       const com1 = new BufferCharBackend();
       const m = await createPcMachine(kvm.createVm(), {
-        memory: 256 * MiB, vcpus: 1, cmdline: manifest.cmdline, serial: [com1],
+        memory: 256 * MiB, vcpus: 1, cmdline: manifest.cmdline + extra, serial: [com1],
         kernel: new Uint8Array(readFileSync(join(dir, manifest.kernel.file))),
         initrd: new Uint8Array(readFileSync(join(dir, manifest.initramfs.file))),
       });
       runUntil(m, com1, (t) => /WASMVIRT-READY/.test(t), 'WASMVIRT-READY', 900);
       runUntil(m, com1, (t) => /WASMVIRT-READY[^]*wasmvirt:\S*# /.test(t), 'a shell prompt', 300); // ash may follow it with ESC[6n
+      if (extra.includes('pti=on')) expect(com1.text()).toContain('Kernel/User page tables isolation: enabled');
       const before = com1.text().length;
       com1.type('uname -m; grep -c processor /proc/cpuinfo\n');
       runUntil(m, com1, (t) => /x86_64\r?\n1\r?\n/.test(t.slice(before)), 'the answer to uname -m', 300);
