@@ -16,7 +16,7 @@ export function cpuid(cpu: usize, leaf: u32, sub: u32): void {
   let a: u32 = 0; let b: u32 = 0; let c: u32 = 0; let d: u32 = 0;
   if (leaf == 0) { a = 7; b = 0x756E_6547; d = 0x4965_6E69; c = 0x6C65_746E; }           // "GenuineIntel"
   else if (leaf == 1) { a = 0x0006_06A6; b = 0x0001_0800 | (load<u32>(cpu, S.CPU_OFF_VCPU_INDEX) << 24); c = L1_ECX; d = L1_EDX; }
-  else if (leaf == 7 && sub == 0) { b = (1 << 3); d = (1 << 29); }                        // BMI1 (TZCNT); IA32_ARCH_CAPABILITIES
+  else if (leaf == 7 && sub == 0) { b = (1 << 1) | (1 << 3); d = (1 << 29); }             // TSC_ADJUST, BMI1 (TZCNT); IA32_ARCH_CAPABILITIES
   else if (leaf == 0x4000_0000) { a = 0x4000_0000; b = 0x7473_6177; c = 0x7472_6976; d = 0x0000_7375; } // "wasmvirtus"
   else if (leaf == 0x8000_0000) { a = 0x8000_0008; }
   else if (leaf == 0x8000_0001) { c = E1_ECX; d = E1_EDX; }
@@ -27,6 +27,7 @@ export function cpuid(cpu: usize, leaf: u32, sub: u32): void {
     else if (i == 1) { a = 0x6574_6E69; b = 0x6572_7072; c = 0x2072_6574; d = 0x2020_2020; }
     else { a = 0x2020_2020; b = 0x2020_2020; c = 0x2020_2020; d = 0x0020_2020; }
   }
+  else if (leaf == 0x8000_0007) { d = (1 << 8); }                                         // invariant TSC (host-clock based)
   else if (leaf == 0x8000_0008) { a = 0x0000_3028; }                                      // 40-bit physical, 48-bit linear
   store<u64>(cpu, <u64>a, S.CPU_OFF_RAX);
   store<u64>(cpu, <u64>b, S.CPU_OFF_RBX);

@@ -3,6 +3,6 @@
 // the rest of cpu/ has a single place where it meets hv/.
 export { eptTranslate, eptGeneration } from '../hv/ept';
 export {
-  irqPending, irqAcknowledge, nmiPending, nmiAcknowledge, tscRead, tscWrite, apicBaseRead, apicBaseWrite,
+  irqPending, irqAcknowledge, nmiPending, nmiAcknowledge, tscRead, tscWrite, tscAdjustRead, tscAdjustWrite, apicBaseRead, apicBaseWrite,
   apicMsrRead, apicMsrWrite,
 } from '../hv/irq';

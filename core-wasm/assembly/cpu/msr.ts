@@ -1,10 +1,10 @@
 // cpu/msr.ts — RDMSR/WRMSR (SDM vol. 4 "Model-specific registers"): the MSRs Linux touches;
-// unknown MSRs raise #GP(0), as hardware does. The TSC and the APIC MSRs belong to hv.
+// unknown MSRs raise #GP(0), as hardware does. The TSC, TSC_ADJUST and the APIC MSRs belong to hv.
 import * as S from './state';
 import { segPtr } from './segment';
 import { updateMode } from './mode';
 import { tlbFlush } from './mmu';
-import { tscRead, tscWrite, apicBaseRead, apicBaseWrite, apicMsrRead, apicMsrWrite } from './hvlink';
+import { tscRead, tscWrite, tscAdjustRead, tscAdjustWrite, apicBaseRead, apicBaseWrite, apicMsrRead, apicMsrWrite } from './hvlink';
 
 /** Returns true and the value in CPU_OFF_EXIT_DATA-free scratch (RAX/RDX set by the caller). */
 /**
@@ -18,6 +18,7 @@ const ARCH_CAPABILITIES: u64 = (1 << 0) | (1 << 4) | (1 << 5) | (1 << 6) | (1 <<
 export function msrRead(cpu: usize, msr: u32, out: usize): bool {
   let v: u64 = 0;
   if (msr == 0x10) { store<u64>(cpu, load<u64>(cpu, S.CPU_OFF_ICOUNT), S.CPU_OFF_ICOUNT); v = tscRead(cpu); }
+  else if (msr == 0x3B) v = tscAdjustRead(cpu);
   else if (msr == 0x1B) v = apicBaseRead(cpu);
   else if (msr == 0x6E0) v = apicMsrRead(cpu, msr);
   else if (msr == 0x8B || msr == 0x17 || msr == 0x3A || msr == 0x1D9 || msr == 0x79 || msr == 0xCE) v = 0;
@@ -59,6 +60,7 @@ function mtrrIndex(msr: u32): i32 {
 /** false = #GP(0). */
 export function msrWrite(cpu: usize, msr: u32, v: u64): bool {
   if (msr == 0x10) { tscWrite(cpu, v); return true; }
+  if (msr == 0x3B) { tscAdjustWrite(cpu, v); return true; }
   if (msr == 0x1B) return apicBaseWrite(cpu, v) == 0;
   if (msr == 0x6E0) return apicMsrWrite(cpu, msr, v) == 0;
   if (msr == 0x8B || msr == 0x79 || msr == 0x1D9 || msr == 0x3A) return true;

@@ -14,7 +14,7 @@
 import {
   VM_OFF_CLOCK_MODE, VM_OFF_ICOUNT_SHIFT, VM_OFF_TSC_HZ, VM_OFF_HOST_BASE_NS,
 } from './vm';
-import { VCPU_OFF_WARP_NS, VCPU_OFF_TSC_OFFSET, vcpuVm, vcpuInstructions } from './vcpu';
+import { VCPU_OFF_WARP_NS, VCPU_OFF_TSC_OFFSET, VCPU_OFF_TSC_ADJUST, vcpuVm, vcpuInstructions } from './vcpu';
 
 @external("env", "hostMonotonicNs")
 declare function hostMonotonicNs(): f64;
@@ -75,10 +75,27 @@ export function vcpuTscRead(vcpu: usize): u64 {
   return scaleFromNs(vcpuNowNs(vcpu), vmTscHz(vcpuVm(vcpu))) + load<u64>(vcpu, VCPU_OFF_TSC_OFFSET);
 }
 
-/** IA32_TSC write: the guest sets its TSC; later reads continue from `value`. */
+/**
+ * IA32_TSC write: the guest sets its TSC; later reads continue from `value`. IA32_TSC_ADJUST moves by
+ * the same amount (SDM vol. 3 17.17.3).
+ */
 export function vcpuTscWrite(vcpu: usize, value: u64): void {
+  const old = vcpuTscRead(vcpu);
   const raw = scaleFromNs(vcpuNowNs(vcpu), vmTscHz(vcpuVm(vcpu)));
   store<u64>(vcpu, value - raw, VCPU_OFF_TSC_OFFSET);
+  store<u64>(vcpu, load<u64>(vcpu, VCPU_OFF_TSC_ADJUST) + (value - old), VCPU_OFF_TSC_ADJUST);
+}
+
+/** IA32_TSC_ADJUST read. */
+export function vcpuTscAdjustRead(vcpu: usize): u64 {
+  return load<u64>(vcpu, VCPU_OFF_TSC_ADJUST);
+}
+
+/** IA32_TSC_ADJUST write: the TSC moves by the difference between the new and the old value. */
+export function vcpuTscAdjustWrite(vcpu: usize, value: u64): void {
+  const delta = value - load<u64>(vcpu, VCPU_OFF_TSC_ADJUST);
+  store<u64>(vcpu, load<u64>(vcpu, VCPU_OFF_TSC_OFFSET) + delta, VCPU_OFF_TSC_OFFSET);
+  store<u64>(vcpu, value, VCPU_OFF_TSC_ADJUST);
 }
 
 /** VM time (ns) at which this vCPU's TSC reaches `tsc` (TSC-deadline timer). */

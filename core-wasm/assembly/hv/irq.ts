@@ -30,7 +30,7 @@ import {
   lapicReset, lapicHwEnabled, lapicTscDeadlineRead, lapicTscDeadlineWrite, APIC_BASE_ENABLE,
   APIC_BASE_BSP,
 } from '../irqchip/lapic';
-import { vcpuTscRead, vcpuTscWrite } from './clock';
+import { vcpuTscRead, vcpuTscWrite, vcpuTscAdjustRead, vcpuTscAdjustWrite } from './clock';
 import { CPU_OFF_VCPU } from '../cpu/state';
 
 export const SRC_NONE: u32 = 0;
@@ -250,6 +250,18 @@ export function tscRead(cpu: usize): u64 {
 export function tscWrite(cpu: usize, value: u64): void {
   const vcpu = vcpuOfCpu(cpu);
   if (vcpu != 0) vcpuTscWrite(vcpu, value);
+}
+
+/** RDMSR IA32_TSC_ADJUST (0x3B). */
+export function tscAdjustRead(cpu: usize): u64 {
+  const vcpu = vcpuOfCpu(cpu);
+  return vcpu == 0 ? 0 : vcpuTscAdjustRead(vcpu);
+}
+
+/** WRMSR IA32_TSC_ADJUST (0x3B). */
+export function tscAdjustWrite(cpu: usize, value: u64): void {
+  const vcpu = vcpuOfCpu(cpu);
+  if (vcpu != 0) vcpuTscAdjustWrite(vcpu, value);
 }
 
 /** RDMSR IA32_APIC_BASE (0x1B). */

@@ -31,6 +31,7 @@ export const VCPU_OFF_SIPI_VECTOR: u32 = 0x3c;
 export const VCPU_OFF_APIC_BASE: u32 = 0x40;   // u64: IA32_APIC_BASE (MSR 0x1B)
 export const VCPU_OFF_PENDING_COMPLETION: u32 = 0x48; // 1 = IO-in / MMIO-read data to hand to the CPU on entry
 export const VCPU_OFF_ICOUNT_AT_ENTRY: u32 = 0x50;    // u64
+export const VCPU_OFF_TSC_ADJUST: u32 = 0x60;  // i64: IA32_TSC_ADJUST (MSR 0x3B), moves with every TSC write
 
 // kvm_run
 export const RUN_OFF_EXIT_REASON: u32 = 0x100;

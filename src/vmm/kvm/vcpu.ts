@@ -218,6 +218,7 @@ export class Vcpu {
   getMsr(index: number): bigint {
     if (index === 0x1b) return this.view().getBigUint64(this.pointer + this.c('VCPU_OFF_APIC_BASE'), true);
     if (index === 0x10) return BigInt(this.core.vcpu_tsc(this.pointer));
+    if (index === 0x3b) return this.view().getBigUint64(this.pointer + this.c('VCPU_OFF_TSC_ADJUST'), true);
     const name = MSR_OFFSETS[index];
     if (!name) throw new Error(`MSR 0x${index.toString(16)} is not supported`);
     return this.view().getBigUint64(this.cpuAddr(name), true);
@@ -225,6 +226,8 @@ export class Vcpu {
 
   setMsr(index: number, value: bigint): void {
     if (index === 0x1b) { this.view().setBigUint64(this.pointer + this.c('VCPU_OFF_APIC_BASE'), value, true); return; }
+    // as KVM's host-initiated write: the register is restored, the TSC does not move
+    if (index === 0x3b) { this.view().setBigUint64(this.pointer + this.c('VCPU_OFF_TSC_ADJUST'), BigInt.asUintN(64, value), true); return; }
     const name = MSR_OFFSETS[index];
     if (!name) throw new Error(`MSR 0x${index.toString(16)} is not supported`);
     this.view().setBigUint64(this.cpuAddr(name), BigInt.asUintN(64, value), true);
