@@ -7,8 +7,8 @@
 // one per timer period.
 import { describe, expect, it } from 'vitest';
 import { compileCore } from '../../../src/cli/core-file.js';
-import { Kvm } from '../../../src/vmm/kvm/index.js';
-import { createPcMachine } from '../../../src/vmm/machine/pc.js';
+import { Kvm, type Vcpu } from '../../../src/vmm/kvm/index.js';
+import { createPcMachine, type PcMachine } from '../../../src/vmm/machine/pc.js';
 import { BufferCharBackend } from '../../../src/vmm/chardev/backend.js';
 import { MiB } from '../../../src/vmm/machine/layout.js';
 
@@ -47,18 +47,20 @@ function idleKernel(periodNs: number): Uint8Array {
   return image;
 }
 
+const vcpuOf = (m: PcMachine) => m.vcpu as unknown as Vcpu;
+
 describe('an idle guest', () => {
   it('costs one run() and one HLT exit per timer interrupt: the loop sleeps until the deadline', async () => {
     const kvm = await Kvm.create(await compileCore(), 64);
     const vm = kvm.createVm();
     const m = await createPcMachine(vm, { memory: 16 * MiB, vcpus: 1, kernel: idleKernel(10_000_000), cmdline: '', serial: [new BufferCharBackend()] });
     m.run({ sliceMs: 100 }); // start-up: the guest programs its timer and halts
-    const s0 = m.vcpu.stats();
+    const s0 = vcpuOf(m).stats();
     const ticks0 = vm.memory.readU32(COUNTER);
     const t0 = performance.now();
     const end = m.run({ sliceMs: 1000, maxSleepMs: 250 });
     const seconds = (performance.now() - t0) / 1000;
-    const s1 = m.vcpu.stats();
+    const s1 = vcpuOf(m).stats();
     expect(end).toBeUndefined();
     const ticks = vm.memory.readU32(COUNTER) - ticks0;
     const hlt = s1.exits_hlt - s0.exits_hlt;
@@ -77,9 +79,9 @@ describe('an idle guest', () => {
     const vm = kvm.createVm();
     const m = await createPcMachine(vm, { memory: 16 * MiB, vcpus: 1, kernel: idleKernel(0), cmdline: '', serial: [new BufferCharBackend()] });
     m.run({ sliceMs: 100 });
-    const s0 = m.vcpu.stats();
+    const s0 = vcpuOf(m).stats();
     expect(m.run({ sliceMs: 1000, maxSleepMs: 250 })).toBeUndefined();
-    const hlt = m.vcpu.stats().exits_hlt - s0.exits_hlt;
+    const hlt = vcpuOf(m).stats().exits_hlt - s0.exits_hlt;
     expect(vm.memory.readU32(COUNTER)).toBe(0);
     expect(hlt).toBeGreaterThanOrEqual(1);
     expect(hlt).toBeLessThanOrEqual(6); // ~1000 ms / 250 ms, plus the slice edges
