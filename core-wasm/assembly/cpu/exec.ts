@@ -48,8 +48,8 @@ function copyExitInsn(cpu: usize, ip: usize): void {
   const out = cpu + S.CPU_OFF_EXIT_INSN;
   memory.fill(out, 0, 16);
   if (ip == 0) return;
-  const left = 4096 - (ip & 0xFFF);
-  memory.copy(out, ip, left < 15 ? left : 15);
+  const left: usize = 4096 - (ip & 0xFFF);
+  memory.copy(out, ip, left < <usize>15 ? left : <usize>15);
 }
 
 /** Runs until an exit, the budget or a request; returns CPU_EXIT_*. */
