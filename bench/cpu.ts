@@ -1,10 +1,13 @@
 // bench/cpu.ts — the `cpu` benchmark (npm run bench -- cpu): guest programs compiled by the host
-// gcc (-O2, static, no libc, general-purpose registers only) run on the interpreter in a flat
-// 64-bit machine, in slices of SLICE instructions (V8 cannot tier up a running wasm call).
+// gcc (-O2, static, no libc; int and mix with general-purpose registers only) run on the
+// interpreter in a flat 64-bit machine, in slices of SLICE instructions (V8 cannot tier up a
+// running wasm call).
 // Prints one JSON line per workload: {"bench":"cpu","workload","instructions","seconds","mips"}.
 //   int: integer hashing loop (register ALU, multiply, shifts, branches)
 //   mix: quicksort + table-driven CRC32 + binary search over 1 MiB of data (memory and branches)
-//   fp:  not run until x87/SSE exist.
+//   fp:  SSE2 double (a matrix product, square roots, divisions) and x87 long double (a series
+//        with FDIV, FSQRT and conversions); its result is also computed natively by the host and
+//        the line says whether the two agree ("matches_host").
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,15 +69,60 @@ unsigned long bench_main(void) {
   }
   return crc ^ found;
 }`,
+  fp: `
+#define N 40
+static double a[N][N], b[N][N], c[N][N];
+static long sse2(void) {
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < N; j++) { a[i][j] = 1.0 / (i + j + 1); b[i][j] = (double)((i * 7 + j * 3) % 11) - 5.0; }
+  double s = 0;
+  for (int rep = 0; rep < 60; rep++) {
+    for (int i = 0; i < N; i++)
+      for (int j = 0; j < N; j++) {
+        double t = 0;
+        for (int k = 0; k < N; k++) t += a[i][k] * b[k][j];
+        c[i][j] = t;
+      }
+    for (int i = 0; i < N; i++) {
+      double r = __builtin_sqrt(c[i][i] * c[i][i] + 1.0);
+      s += r / (1.0 + (double)rep);
+      for (int j = 0; j < N; j++) a[i][j] = c[i][j] * 0.001 + a[i][j] * 0.999;
+    }
+  }
+  return (long)(s * 1e9);
+}
+static long x87(void) {
+  long double x = 0.5L, t = 1.0L;
+  for (int k = 1; k < 500000; k++) {
+    t = t * 0.9999L + 1.0L / (long double)k;
+    x = __builtin_sqrtl(x * x + t) - 0.25L * x;
+    if (x > 1e6L) x = x / 3.0L;
+  }
+  return (long)(x * 1e12L) ^ (long)(t * 1e12L);
+}
+unsigned long bench_main(void) {
+  return (unsigned long)sse2() * 31 ^ (unsigned long)x87();
+}`,
 };
+
+const FLAGS: Record<string, string[]> = { int: ['-mgeneral-regs-only'], mix: ['-mgeneral-regs-only'], fp: ['-fno-math-errno'] };
 
 function compile(name: string, dir: string): Uint8Array {
   const src = join(dir, `${name}.c`);
   const out = join(dir, `${name}.elf`);
   writeFileSync(src, START + PROGRAMS[name]);
   execFileSync('gcc', ['-O2', '-static', '-nostdlib', '-ffreestanding', '-fno-pic', '-no-pie', '-fno-stack-protector',
-    '-mgeneral-regs-only', '-fno-asynchronous-unwind-tables', '-Wl,-Ttext=0x400000', '-Wl,--build-id=none', '-o', out, src]);
+    ...FLAGS[name]!, '-fno-asynchronous-unwind-tables', '-Wl,-Ttext=0x400000', '-Wl,--build-id=none', '-o', out, src]);
   return readFileSync(out);
+}
+
+/** The workload's result computed by the host CPU (the same source and flags, run natively). */
+function hostResult(name: string, dir: string): bigint {
+  const src = join(dir, `${name}-host.c`);
+  const out = join(dir, `${name}-host`);
+  writeFileSync(src, `${PROGRAMS[name]}\n#include <stdio.h>\nint main(void) { printf("%lu\\n", bench_main()); return 0; }\n`);
+  execFileSync('gcc', ['-O2', ...FLAGS[name]!, '-o', out, src]);
+  return BigInt(execFileSync(out, { encoding: 'utf8' }).trim());
 }
 
 /** Runs one workload; returns the instructions retired and the guest's result. */
@@ -101,14 +149,14 @@ export async function run(): Promise<void> {
   const wasm = buildCore(3);
   const dir = mkdtempSync(join(tmpdir(), 'wasmvirt-bench-cpu-'));
   try {
-    for (const name of ['int', 'mix']) {
+    for (const name of ['int', 'mix', 'fp']) {
       const elf = compile(name, dir);
       const m = new TestMachine(wasm);
       const r = runWorkload(m, elf);
+      const check = name === 'fp' ? { matches_host: r.result === hostResult(name, dir) } : {};
       console.log(JSON.stringify({ bench: 'cpu', workload: name, instructions: Number(r.instructions),
-        seconds: Number(r.seconds.toFixed(3)), mips: Number((Number(r.instructions) / r.seconds / 1e6).toFixed(1)) }));
+        seconds: Number(r.seconds.toFixed(3)), mips: Number((Number(r.instructions) / r.seconds / 1e6).toFixed(1)), ...check }));
     }
-    console.log(JSON.stringify({ bench: 'cpu', workload: 'fp', skipped: 'x87/SSE not implemented yet' }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
 // for #PF), RIP, the GPRs (low 32 bits of the first 8 in compatibility mode), the arithmetic
 // flags and DF (minus the SDM's undefined flags of the form), and every data byte.
 // Usage: npx tsx test/diff/run.ts [--full] [--seed N] [--filter TEXT] [--verbose]
+// --full names every skipped form (one line per reason); --verbose one line per skipped form.
 // Ends with one JSON line {"forms":N,"cases":M,"mismatches":K,"skipped":S}.
 import { buildCore, TestMachine, GPR_NAMES, DATA_SIZE } from './core.js';
 import { enumerateForms, loadRows, makeCase, caseData, Rng, Case } from './cases.js';
@@ -87,6 +88,17 @@ export function runDiff(opts: { full: boolean; seed: number; filter?: string; pe
   return { forms: forms.length, cases: cases.length, mismatches, skipped: skipped.length, report, skippedNames: skipped };
 }
 
+/** The skipped forms by name, one line per reason: "skipped (REASON): NAME, NAME, …". */
+export function skippedByReason(names: string[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const n of names) {
+    const m = /^(.*) \((.*)\)$/.exec(n);
+    const [name, reason] = m ? [m[1]!, m[2]!] : [n, 'no reason given'];
+    byReason.set(reason, [...(byReason.get(reason) ?? []), name]);
+  }
+  return [...byReason].map(([reason, list]) => `skipped (${reason}): ${list.length} forms: ${list.join(', ')}`);
+}
+
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
 if (isMain) {
   const args = process.argv.slice(2);
@@ -95,5 +107,6 @@ if (isMain) {
     perForm: arg('--per-form') ? Number(arg('--per-form')) : undefined, optimize: arg('-O') ? Number(arg('-O')) : undefined });
   for (const line of s.report) console.log(line);
   if (args.includes('--verbose')) for (const n of s.skippedNames) console.log(`skipped: ${n}`);
+  else if (args.includes('--full')) for (const line of skippedByReason(s.skippedNames)) console.log(line);
   console.log(JSON.stringify({ forms: s.forms, cases: s.cases, mismatches: s.mismatches, skipped: s.skipped }));
 }

@@ -14,7 +14,10 @@ export function cpu_state_size(): usize { return S.CPU_OFF_END; }
 
 /** Power-on reset (SDM vol. 3A 9.1.1, table 9-1). */
 export function cpu_init(cpu: usize, vm: usize, vcpu: usize): void {
+  // `cpu` is zeroed memory or an initialized block (INIT): a decode cache it has is kept (emptied)
+  const cache = load<u32>(cpu, S.CPU_OFF_BLK_CACHE);
   memory.fill(cpu, 0, S.CPU_OFF_END);
+  store<u32>(cpu, cache, S.CPU_OFF_BLK_CACHE);
   store<usize>(cpu, vm, S.CPU_OFF_VM);
   store<usize>(cpu, vcpu, S.CPU_OFF_VCPU);
   store<u64>(cpu, 0x600, S.CPU_OFF_RDX);

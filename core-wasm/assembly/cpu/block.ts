@@ -28,6 +28,7 @@ import { ROW_ATTR } from './gen/tables';
 import { handlerIndex } from './gen/dispatch';
 import { markCodeFrame, bumpCodeEpoch } from './codemap';
 import { fastOpFor } from './fastops';
+import { frameAllocContiguous, FRAME_SHIFT, vmPool, vmStopForOom, VM_OOM_NO_GPA } from './hvlink';
 
 export const BLK_ENTRIES: usize = 1 << S.BLK_TABLE_LOG2;
 export const BLK_ENTRY_SIZE: usize = 64;
@@ -58,11 +59,28 @@ const R_QUIET: u32 = 1 << 25;  // ends a block without moving the code epoch (ne
 
 /** Empties the cache (cpu_init, and when the arena is full). */
 export function blockFlushAll(cpu: usize): void {
-  const t = cpu + S.CPU_OFF_BLK_TABLE;
-  for (let i: usize = 0; i < BLK_ENTRIES; i++) store<i32>(t + i * BLK_ENTRY_SIZE, -1, B_MODE);
+  const t = <usize>load<u32>(cpu, S.CPU_OFF_BLK_CACHE);
+  if (t != 0) for (let i: usize = 0; i < BLK_ENTRIES; i++) store<i32>(t + i * BLK_ENTRY_SIZE, -1, B_MODE);
   store<u32>(cpu, 0, S.CPU_OFF_BLK_POS);
   store<u32>(cpu, load<u32>(cpu, S.CPU_OFF_BLK_FLUSHES) + 1, S.CPU_OFF_BLK_FLUSHES);
   bumpCodeEpoch(cpu); // links may name emptied headers
+}
+
+/**
+ * Takes the table and arena from the VM's pool (cpu_execute, the first time); false when the pool
+ * has no run of frames that long: the VM stops ("host out of memory") and the caller exits.
+ */
+export function blockCacheAlloc(cpu: usize): bool {
+  const frames = <u32>(S.BLK_CACHE_BYTES >> FRAME_SHIFT);
+  const vm = load<usize>(cpu, S.CPU_OFF_VM);
+  const t = frameAllocContiguous(vmPool(vm), frames);
+  if (t == 0) {
+    vmStopForOom(vm, VM_OOM_NO_GPA);
+    return false;
+  }
+  store<u32>(cpu, <u32>t, S.CPU_OFF_BLK_CACHE);
+  blockFlushAll(cpu);
+  return true;
 }
 
 /** True when the n bytes at a and b are equal. */
@@ -85,7 +103,7 @@ export function blockFlushAll(cpu: usize): void {
  */
 @inline export function blockFor(cpu: usize, lin: u64, p: usize, mode: i32, rip: u64): usize {
   // Two-way sets: the way used last is remembered in the set's first header (B_MRU).
-  const set = cpu + S.CPU_OFF_BLK_TABLE + <usize>(((lin * 0x9E37_79B9_7F4A_7C15) >> (64 - <u64>(S.BLK_TABLE_LOG2 - 1))) * (2 * BLK_ENTRY_SIZE));
+  const set = <usize>load<u32>(cpu, S.CPU_OFF_BLK_CACHE) + <usize>(((lin * 0x9E37_79B9_7F4A_7C15) >> (64 - <u64>(S.BLK_TABLE_LOG2 - 1))) * (2 * BLK_ENTRY_SIZE));
   let h = set;
   if (load<u64>(h, B_TAG) != lin || load<i32>(h, B_MODE) != mode) {
     h = set + BLK_ENTRY_SIZE;
@@ -132,7 +150,8 @@ function blockBuild(cpu: usize, h: usize, lin: u64, p: usize, mode: i32, rip: u6
   const scratch = cpu + S.CPU_OFF_BLK_SCRATCH;
   memory.copy(scratch, p, avail);
   if (<usize>load<u32>(cpu, S.CPU_OFF_BLK_POS) + BLK_MAX_ALLOC > BLK_ARENA_SIZE) blockFlushAll(cpu);
-  const recs = cpu + S.CPU_OFF_BLK_ARENA + <usize>load<u32>(cpu, S.CPU_OFF_BLK_POS);
+  const arena = <usize>load<u32>(cpu, S.CPU_OFF_BLK_CACHE) + S.BLK_TABLE_BYTES;
+  const recs = arena + <usize>load<u32>(cpu, S.CPU_OFF_BLK_POS);
   const fold = mode == S.MODE_LONG64;
   let off: usize = 0;
   let n: i32 = 0;
@@ -171,6 +190,6 @@ function blockBuild(cpu: usize, h: usize, lin: u64, p: usize, mode: i32, rip: u6
   store<u32>(h, 0, B_LINK1);
   store<i32>(h, mode, B_MODE);
   store<u64>(h, load<u64>(cpu, S.CPU_OFF_CODE_EPOCH), B_EPOCH);
-  store<u32>(cpu, <u32>((copy + off + 15 - (cpu + S.CPU_OFF_BLK_ARENA)) & ~<usize>15), S.CPU_OFF_BLK_POS);
+  store<u32>(cpu, <u32>((copy + off + 15 - arena) & ~<usize>15), S.CPU_OFF_BLK_POS);
   return h;
 }

@@ -17,7 +17,7 @@ import { decode } from './decode';
 import { dispatch } from './gen/dispatch';
 import { fetchHost, fetchPtr, fetchFault, tlbCheckGeneration } from './mmu';
 import { ripMaskOf } from './mode';
-import { blockFor, blockLinked, blockLink, B_COUNT, B_BYTES, B_RECS, B_HOST, B_BUMP } from './block';
+import { blockCacheAlloc, blockFor, blockLinked, blockLink, B_COUNT, B_BYTES, B_RECS, B_HOST, B_BUMP } from './block';
 import { bumpCodeEpoch } from './codemap';
 import { runFast } from './fastops';
 import { deliverException, deliverEvent, EV_EXT } from './interrupt';
@@ -40,8 +40,25 @@ function checkInterrupts(cpu: usize): i32 {
   return deliverException(cpu);
 }
 
+/**
+ * The bytes at host address ip (0: none) for an internal-error exit, at most 15 and never past
+ * the end of ip's frame: the next host frame may be another VM's, or past the end of memory.
+ */
+function copyExitInsn(cpu: usize, ip: usize): void {
+  const out = cpu + S.CPU_OFF_EXIT_INSN;
+  memory.fill(out, 0, 16);
+  if (ip == 0) return;
+  const left: usize = 4096 - (ip & 0xFFF);
+  memory.copy(out, ip, left < <usize>15 ? left : <usize>15);
+}
+
 /** Runs until an exit, the budget or a request; returns CPU_EXIT_*. */
 export function execute(cpu: usize, budget: u64): i32 {
+  if (load<u32>(cpu, S.CPU_OFF_BLK_CACHE) == 0 && !blockCacheAlloc(cpu)) {
+    store<i32>(cpu, S.INTERNAL_HOST_OOM, S.CPU_OFF_EXIT_INFO);
+    store<i32>(cpu, S.CPU_EXIT_INTERNAL_ERROR, S.CPU_OFF_EXIT_REASON);
+    return S.CPU_EXIT_INTERNAL_ERROR;
+  }
   tlbCheckGeneration(cpu);
   store<i32>(cpu, 0, S.CPU_OFF_FAULT);
   store<i32>(cpu, S.CPU_EXIT_NONE, S.CPU_OFF_EXIT_REASON);
@@ -164,7 +181,7 @@ function runSlice(cpu: usize, budget: u64): u64 {
         store<u64>(cpu, insnRip, S.CPU_OFF_RIP);
         if (f == S.FAULT_EXIT) {
           exit = load<i32>(cpu, S.CPU_OFF_EXIT_REASON);
-          if (exit == S.CPU_EXIT_INTERNAL_ERROR) memory.copy(cpu + S.CPU_OFF_EXIT_INSN, ip != 0 ? ip : cpu + S.CPU_OFF_ZERO, ip != 0 ? 15 : 8);
+          if (exit == S.CPU_EXIT_INTERNAL_ERROR) copyExitInsn(cpu, ip);
           break;
         }
         // An exception: deliver it through the IDT, or hand it to the VMM (test harness).

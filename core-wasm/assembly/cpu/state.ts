@@ -127,6 +127,7 @@ export const CPU_OFF_BLK_POS: usize = 912;      // u32 bump offset in the block 
 export const CPU_OFF_BLK_FLUSHES: usize = 916;  // u32 times the block cache was emptied (statistics)
 export const CPU_OFF_CODE_EPOCH: usize = 920;   // u64 code epoch (cpu/codemap.ts)
 export const CPU_OFF_BLK_BUILDS: usize = 928;   // u32 blocks decoded (statistics)
+export const CPU_OFF_BLK_CACHE: usize = 932;    // u32 host address of the block table (arena after it), 0 until the first cpu_execute
 
 export const CPU_OFF_MTRR: usize = 1024;        // 32 x u64 MTRR storage (MSR 0x200..0x20F, 0x250.., 0x2FF)
 export const CPU_OFF_POPA: usize = 1280;        // 8 x u64 scratch for POPA
@@ -144,14 +145,16 @@ export const TLB_INVALID: u64 = 0xFFF; // never equal to a page-aligned tag
 // x87/SSE state (FXSAVE image, SDM 10.5.1), for the FPU work.
 export const CPU_OFF_FXSAVE: usize = 2048 + 256 * 32; // 10240, 512 bytes
 
-// Decoded-block cache (cpu/block.ts): a code-byte scratch copy, a two-way set-associative table of block
-// headers (keyed by linear address and mode) and a bump arena of records and code-byte copies.
+// Decoded-block cache (cpu/block.ts): a code-byte scratch copy here; the two-way set-associative
+// table of block headers (keyed by linear address and mode) and the bump arena of records and
+// code-byte copies after it are one run of pool frames outside this block (CPU_OFF_BLK_CACHE),
+// taken at the vCPU's first cpu_execute: a vCPU that never runs costs no decode cache.
 export const CPU_OFF_BLK_SCRATCH: usize = CPU_OFF_FXSAVE + 512;     // 256 bytes + 16 of slack
 export const BLK_TABLE_LOG2: usize = 14;                              // 16384 headers of 64 bytes (8192 two-way sets)
+export const BLK_TABLE_BYTES: usize = 64 << BLK_TABLE_LOG2;
 export const BLK_ARENA_BYTES: usize = 4096 * 1024;
-export const CPU_OFF_BLK_TABLE: usize = CPU_OFF_BLK_SCRATCH + 272;
-export const CPU_OFF_BLK_ARENA: usize = CPU_OFF_BLK_TABLE + (64 << BLK_TABLE_LOG2);
-export const CPU_OFF_CODEMAP: usize = CPU_OFF_BLK_ARENA + BLK_ARENA_BYTES;  // 4 KiB bitmap (cpu/codemap.ts)
+export const BLK_CACHE_BYTES: usize = BLK_TABLE_BYTES + BLK_ARENA_BYTES;
+export const CPU_OFF_CODEMAP: usize = CPU_OFF_BLK_SCRATCH + 272;  // 4 KiB bitmap (cpu/codemap.ts)
 export const CPU_OFF_END: usize = CPU_OFF_CODEMAP + 4096;
 
 // Modes.

@@ -24,6 +24,7 @@ import {
   SLOT_MMIO, SLOT_LOG_DIRTY, EINVAL, ENOMEM, vmPool, slotFind, slotPtr,
 } from './vm';
 import { vmKickAll, VCPU_REQ_TLB_FLUSH } from './vcpu';
+import { vmStopForOom } from './vm';
 
 export const EPT_R: u64 = 1;
 export const EPT_W: u64 = 2;
@@ -99,8 +100,7 @@ export function eptLeafPtr(vm: usize, gpa: u64, create: bool): usize {
 }
 
 function stopForOom(vm: usize, gpa: u64): i64 {
-  atomic.store<u32>(vm, VM_STATE_OOM, VM_OFF_STATE);
-  store<u64>(vm, gpa, VM_OFF_OOM_GPA);
+  vmStopForOom(vm, gpa);
   return EPT_OOM;
 }
 

@@ -59,7 +59,7 @@ export function vcpuCreateWithCpu(vm: usize, index: u32): usize {
     return 0;
   }
   cpu_init(cpu, vm, v);
-  vcpuAttachCpu(v, cpu, frames, cpu + S.CPU_OFF_REQUEST, cpu + S.CPU_OFF_ICOUNT);
+  vcpuAttachCpu(v, cpu, frames, cpu + S.CPU_OFF_REQUEST, cpu + S.CPU_OFF_ICOUNT, cpu + S.CPU_OFF_BLK_CACHE, <u32>(S.BLK_CACHE_BYTES >> FRAME_SHIFT));
   vcpuIrqReset(v);
   if (index != 0) store<u32>(v, MP_STATE_UNINITIALIZED, VCPU_OFF_MP_STATE); // APs wait for INIT-SIPI
   return v;

@@ -4,8 +4,9 @@
 // One vCPU = VCPU_STRUCT_FRAMES pool frames, registered in its VM's vCPU table. The CPU
 // engineer's architectural state block is a separate allocation (`cpu`), linked both ways
 // (CPU_OFF_VCPU / CPU_OFF_VM there, VCPU_OFF_CPU here). hv reaches into the CPU block only
-// through two addresses recorded at creation: the CPU's request word and its instruction
-// counter, so this file does not depend on the CPU's layout.
+// through addresses recorded at creation: the CPU's request word, its instruction counter and
+// the word naming the frames the CPU takes for itself later (its decode cache, freed here), so
+// this file does not depend on the CPU's layout.
 // A kick = set request bits here, raise the CPU's request word (stop at the next instruction
 // boundary) and ring the doorbell (wakes a worker sleeping in Atomics.wait after a HLT exit).
 // kvm_run fields are at fixed offsets from the vCPU pointer (RUN_OFF_*), read by TypeScript.
@@ -31,6 +32,8 @@ export const VCPU_OFF_SIPI_VECTOR: u32 = 0x3c;
 export const VCPU_OFF_APIC_BASE: u32 = 0x40;   // u64: IA32_APIC_BASE (MSR 0x1B)
 export const VCPU_OFF_PENDING_COMPLETION: u32 = 0x48; // 1 = IO-in / MMIO-read data to hand to the CPU on entry
 export const VCPU_OFF_ICOUNT_AT_ENTRY: u32 = 0x50;    // u64
+export const VCPU_OFF_CACHE_PTR: u32 = 0x58;    // address of the CPU's u32 word naming its own pool frames (0 = none)
+export const VCPU_OFF_CACHE_FRAMES: u32 = 0x5c; // how many frames that run is
 export const VCPU_OFF_TSC_ADJUST: u32 = 0x60;  // i64: IA32_TSC_ADJUST (MSR 0x3B), moves with every TSC write
 
 // kvm_run
@@ -123,7 +126,10 @@ export function vcpuCreate(vm: usize, index: u32): usize {
 }
 
 /** Links the CPU's state block (and its request word and instruction counter) to the vCPU. */
-export function vcpuAttachCpu(vcpu: usize, cpu: usize, frames: u32, requestPtr: usize, icountPtr: usize): void {
+export function vcpuAttachCpu(vcpu: usize, cpu: usize, frames: u32, requestPtr: usize, icountPtr: usize,
+  cachePtr: usize, cacheFrames: u32): void {
+  store<u32>(vcpu, <u32>cachePtr, VCPU_OFF_CACHE_PTR);
+  store<u32>(vcpu, cacheFrames, VCPU_OFF_CACHE_FRAMES);
   store<u32>(vcpu, <u32>cpu, VCPU_OFF_CPU);
   store<u32>(vcpu, frames, VCPU_OFF_CPU_FRAMES);
   store<u32>(vcpu, <u32>icountPtr, VCPU_OFF_ICOUNT_PTR);
@@ -179,6 +185,10 @@ export function vcpuDestroy(vcpu: usize): void {
   spinUnlock(vm + VM_OFF_LOCK);
   const cpu = <usize>load<u32>(vcpu, VCPU_OFF_CPU);
   const frames = load<u32>(vcpu, VCPU_OFF_CPU_FRAMES);
+  const cacheWord = <usize>load<u32>(vcpu, VCPU_OFF_CACHE_PTR);
+  const cache = cacheWord != 0 ? <usize>load<u32>(cacheWord) : 0; // the CPU takes its cache at its first run
+  const cacheFrames = load<u32>(vcpu, VCPU_OFF_CACHE_FRAMES);
+  if (cache != 0) for (let i: u32 = 0; i < cacheFrames; i++) frameUnref(pool, cache + (<usize>i) * FRAME_SIZE);
   for (let i: u32 = 0; i < frames; i++) frameUnref(pool, cpu + (<usize>i) * FRAME_SIZE);
   store<u32>(vcpu, 0, VCPU_OFF_MAGIC);
   frameUnref(pool, vcpu);

@@ -75,6 +75,14 @@ export const EBUSY: i32 = -16;
 /** Maximum guest-physical address width the EPT maps (4-level: 48 bits). */
 export const GPA_LIMIT: u64 = 1 << 48;
 
+/** The pool could not give this VM a frame: the VM stops ("host out of memory"); `gpa` is the
+ * guest-physical page it was for, or VM_OOM_NO_GPA for the VM's own structures (a decode cache). */
+export function vmStopForOom(vm: usize, gpa: u64): void {
+  atomic.store<u32>(vm, VM_STATE_OOM, VM_OFF_STATE);
+  store<u64>(vm, gpa, VM_OFF_OOM_GPA);
+}
+export const VM_OOM_NO_GPA: u64 = 0xffff_ffff_ffff_ffff;
+
 @inline export function vmPool(vm: usize): usize {
   return <usize>load<u32>(vm, VM_OFF_POOL);
 }

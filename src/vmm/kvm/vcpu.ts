@@ -105,8 +105,9 @@ export class Vcpu {
 
   private explain(suberror: number, rip: number, bytes: Uint8Array): string {
     if (suberror === this.c('INTERNAL_ERROR_HOST_OOM')) {
-      const gpa = Number(this.view().getBigUint64(this.pointer + this.c('RUN_OFF_OOM_GPA'), true));
-      return `host out of memory: the memory pool is exhausted (guest-physical 0x${gpa.toString(16)})`;
+      const gpa = this.view().getBigUint64(this.pointer + this.c('RUN_OFF_OOM_GPA'), true);
+      const what = gpa === 0xffff_ffff_ffff_ffffn ? "the vCPU's decoded-instruction cache" : `guest-physical 0x${gpa.toString(16)}`;
+      return `host out of memory: the memory pool is exhausted (${what})`;
     }
     if (suberror === this.c('INTERNAL_ERROR_NO_CPU')) return 'vCPU has no CPU state';
     const hex = [...bytes.subarray(0, 15)].map((b) => b.toString(16).padStart(2, '0')).join(' ');

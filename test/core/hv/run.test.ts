@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { MiB, makeKvm } from './helpers.js';
-import type { Kvm, Vcpu, Vm } from '../../../src/vmm/kvm/index.js';
+import { coreConst, type Kvm, type Vcpu, type Vm } from '../../../src/vmm/kvm/index.js';
 
 const ROM_BASE = 0xffff0000;
 
@@ -141,16 +141,50 @@ describe('KVM_RUN', () => {
     const vm = kvm.createVm();
     vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0, memorySize: 64 * MiB });
     vm.setUserMemoryRegion({ slot: 1, guestPhysAddr: ROM_BASE, memorySize: 0x10000, kind: 'rom' });
-    vm.memory.writeRom(0xfffffff0, Uint8Array.of(0xa2, 0x00, 0x30, 0xf4)); // mov [0x3000], al
+    vm.memory.writeRom(0xfffffff0, Uint8Array.of(0xe6, 0x80, 0xa2, 0x00, 0x30, 0xf4)); // out 0x80, al; mov [0x3000], al
     const vcpu = vm.createVcpu(0);
+    expect(vcpu.run(100).reason).toBe('io'); // running once: the vCPU has its decode cache
     const other = kvm.createVm();
     other.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0, memorySize: 64 * MiB });
     for (let p = 0; ; p += 4096) { try { other.memory.writeU8(p, 1); } catch { break; } }
     const exit = vcpu.run(100);
     expect(exit.reason).toBe('internal-error');
-    if (exit.reason === 'internal-error') expect(exit.explanation).toMatch(/host out of memory/);
+    if (exit.reason === 'internal-error') expect(exit.explanation).toMatch(/host out of memory.*guest-physical 0x3000/);
     expect(vm.stats().state).toBe('oom');
     expect(vcpu.run(100).reason).toBe('internal-error');
+  });
+
+  it('takes its decoded-block cache from the pool at its first run and gives it back with the VM', async () => {
+    const kvm = await makeKvm(16);
+    const cacheFrames = coreConst(kvm.core, 'BLK_CACHE_BYTES') / 4096;
+    const baseline = kvm.poolStats().usedFrames;
+    const vm = kvm.createVm();
+    vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: ROM_BASE, memorySize: 0x10000, kind: 'rom' });
+    vm.memory.writeRom(0xfffffff0, Uint8Array.of(0xf4));
+    const vcpu = vm.createVcpu(0);
+    vm.createVcpu(1); // an AP that never runs never takes one
+    const created = kvm.poolStats().usedFrames;
+    expect(vcpu.run(10).reason).toBe('hlt');
+    expect(kvm.poolStats().usedFrames - created).toBe(cacheFrames);
+    vcpu.run(10);
+    expect(kvm.poolStats().usedFrames - created).toBe(cacheFrames); // once
+    vm.destroy();
+    expect(kvm.poolStats().usedFrames).toBe(baseline);
+  });
+
+  it('a vCPU that cannot get its decode cache stops its VM with "host out of memory"', async () => {
+    const kvm = await makeKvm(8);
+    const vm = kvm.createVm();
+    vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0, memorySize: 64 * MiB });
+    const vcpu = vm.createVcpu(0);
+    const hog = kvm.createVm(); // leaves the pool no run of frames as long as a decode cache
+    hog.setUserMemoryRegion({ slot: 0, guestPhysAddr: 0, memorySize: 64 * MiB });
+    for (let p = 0; kvm.poolStats().freeFrames > 100; p += 4096) hog.memory.writeU8(p, 1);
+    expect(vm.stats().state).toBe('running');
+    const exit = vcpu.run(100);
+    expect(exit.reason).toBe('internal-error');
+    if (exit.reason === 'internal-error') expect(exit.explanation).toMatch(/host out of memory.*decoded-instruction cache/);
+    expect(vm.stats().state).toBe('oom');
   });
 
   it('a halted vCPU sleeps on its doorbell until the deadline, or until a kick from another thread', async () => {
