@@ -97,9 +97,9 @@ export const OPCODES: string[] = [
   '9F | LAHF | lahf | ',
   // --- unary, multiply, divide (ops/muldiv.ts, ops/arith.ts)
   'F6 /0 | TEST Eb,Ib | test_EI | undef=A',
-  'F6 /1 | TEST Eb,Ib | test_EI | undef=A nodiff',
+  'F6 /1 | TEST Eb,Ib | test_EI | undef=A',
   'F7 /0 | TEST Ev,Iz | test_EI | undef=A',
-  'F7 /1 | TEST Ev,Iz | test_EI | undef=A nodiff',
+  'F7 /1 | TEST Ev,Iz | test_EI | undef=A',
   '84 /r | TEST Eb,Gb | test_EG | undef=A',
   '85 /r | TEST Ev,Gv | test_EG | undef=A',
   'A8 | TEST AL,Ib | test_AI | undef=A',
