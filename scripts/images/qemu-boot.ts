@@ -64,7 +64,7 @@ export function qemuBoot(imagesDir: string, name: string, timeoutSeconds = 60): 
   const result: Partial<QemuBootResult> = { image: name };
   return new Promise((resolve, reject) => {
     const fail = (why: string): void => {
-      child.kill('SIGKILL');
+      child.kill('SIGTERM') /* to `timeout`, which passes it on to QEMU (SIGKILL would orphan QEMU) */;
       reject(new Error(`${name}: ${why}\n--- console tail ---\n${all.slice(-3000)}`));
     };
     const onData = (chunk: Buffer): void => {

@@ -21,7 +21,7 @@ function qemu(args: string[], seconds: number, until?: RegExp): Promise<{ out: s
     const finish = (status: number | null) => { if (!done) { done = true; resolve({ out, status }); } };
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString('latin1');
-      if (until && until.test(out)) { child.kill('SIGKILL'); finish(null); }
+      if (until && until.test(out)) { child.kill('SIGTERM') /* to `timeout`, which passes it on to QEMU (SIGKILL would orphan QEMU) */; finish(null); }
     });
     child.stderr.on('data', (c: Buffer) => { out += c.toString('latin1'); });
     child.on('exit', (code) => finish(code));

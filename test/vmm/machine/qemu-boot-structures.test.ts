@@ -54,7 +54,7 @@ function runQemu(args: string[], seconds: number, onOutput: (recent: string, wri
       const recent = serialTail + text;
       serialTail = recent.slice(-64);
       out += text;
-      if (onOutput(recent, write)) { child.kill('SIGKILL'); finish(null); }
+      if (onOutput(recent, write)) { child.kill('SIGTERM') /* to `timeout`, which passes it on to QEMU (SIGKILL would orphan QEMU) */; finish(null); }
     });
     child.stderr.on('data', (c: Buffer) => { out += c.toString('latin1'); });
     child.on('exit', (code) => finish(code));
