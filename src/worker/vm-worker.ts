@@ -20,6 +20,8 @@ import { IDLE_WAIT_MAX_MS } from './vm-protocol.js';
 
 /** Wall time of one run slice before the worker returns to its event loop. */
 const SLICE_MS = 20;
+/** Longest wait for in-flight disk requests before the vCPU runs again (its timers may be due). */
+const IO_WAIT_MS = 4;
 
 export class VmWorker implements VmControl {
   private kvm: Kvm | undefined;
@@ -83,12 +85,28 @@ export class VmWorker implements VmControl {
       if (this.paused) await new Promise<void>((r) => { this.resume_ = r; });
       if (this.stopped) break;
       const t0 = performance.now();
-      const end = this.machine!.run({ sliceMs: SLICE_MS, maxSleepMs: IDLE_WAIT_MAX_MS, poll: () => this.poll() });
+      const end = this.machine!.run({ sliceMs: SLICE_MS, maxSleepMs: IDLE_WAIT_MAX_MS, poll: () => this.poll(),
+        pending: () => this.ioPending() });
       this.busyNs += (performance.now() - t0) * 1e6;
       Atomics.add(this.heartbeat!, 0, 1);
       if (end) await this.ended(end);
-      await yieldToEventLoop();
+      if (this.ioPending()) await this.ioSettled(IO_WAIT_MS);
+      else await yieldToEventLoop();
     }
+  }
+
+  /** Disk requests in flight: their completions run on this event loop. */
+  private ioPending(): boolean {
+    for (const b of this.devices?.blk.values() ?? []) if (b.dev.busy) return true;
+    return false;
+  }
+
+  /** Waits until every disk request taken so far completed, or `ms` passed (guest timers stay on time). */
+  private ioSettled(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const all = Promise.all([...this.devices!.blk.values()].map((b) => b.dev.idle()));
+    return Promise.race([all.then(() => undefined), new Promise<void>((r) => { timer = setTimeout(r, ms); })])
+      .finally(() => clearTimeout(timer));
   }
 
   private poll(): void {
