@@ -145,3 +145,24 @@ export class GuestVm {
     if (!this.stoppedWith) await this.vm.destroy();
   }
 }
+
+/** udhcpc's event script: configure the address (and default route) it got. */
+const UDHCPC_SCRIPT = [
+  '#!/bin/sh',
+  'case "$1" in bound|renew)',
+  '  ip addr flush dev $interface',
+  '  ip addr add $ip/$mask dev $interface',
+  '  [ -n "$router" ] && ip route add default via ${router%% *} dev $interface',
+  '  echo "lease $ip" ;;',
+  'esac',
+];
+
+/** Brings eth0 up with a DHCP lease; returns the address. */
+export async function dhcp(g: GuestVm): Promise<string> {
+  await g.ok(`printf '%s\\n' ${UDHCPC_SCRIPT.map((l) => `'${l.replace(/'/g, `'\\''`)}'`).join(' ')} > /tmp/udhcpc.sh && chmod +x /tmp/udhcpc.sh`);
+  await g.ok('ip link set lo up && ip link set eth0 up');
+  const out = await g.ok('udhcpc -i eth0 -n -q -t 10 -T 2 -s /tmp/udhcpc.sh 2>&1', 300);
+  const m = /lease (\d+\.\d+\.\d+\.\d+)/.exec(out);
+  if (!m) throw new Error(`no DHCP lease:\n${out}`);
+  return m[1]!;
+}
