@@ -1,7 +1,7 @@
 // guest.ts — drives the debian guest image through the whole Node VM path for the in-guest device
 // tests and the io benchmark: domain XML -> WorkerHypervisor (createNodeHypervisor) -> a VmWorker
 // in a worker_thread -> the pc machine with virtio-pci devices -> the guest's own drivers. Commands
-// are typed into the serial console; each ends with a marker line carrying its exit status, so a
+// are typed into the serial console between marker lines, the last carrying the exit status, so a
 // caller gets the command's output and status back.
 // Invariants: one command at a time per GuestVm; markers are unique per command; a VM that stops
 // while a command waits fails that command with the console tail.
@@ -90,8 +90,9 @@ export class GuestVm {
     const dec = new TextDecoder();
     g.con.onData((b) => { g.out += dec.decode(b, { stream: true }); });
     await g.waitFor(/WASMVIRT-READY[^]*wasmvirt:\S*# /, bootSeconds, 'the shell prompt');
-    // no echo, no prompt: the output of a command is then exactly what it printed
-    await g.sh('stty -echo; PS1=""', 60);
+    // The console keeps its echo: with `stty -echo` busybox ash reads its input with fgets, and a
+    // SIGCHLD (a background job ending) then reads as end of input and the shell exits.
+    await g.sh('PS1=""', 60);
     return g;
   }
 
@@ -118,13 +119,14 @@ export class GuestVm {
 
   /** Runs a shell command line; resolves with its output (CR stripped) and exit status. */
   async sh(cmd: string, seconds = 120): Promise<{ out: string; status: number }> {
-    const tag = `WVEND${++this.seq}X`;
+    const n = ++this.seq;
     const from = this.out.length;
-    // the marker is split in the command so that an echoed command line never matches it
-    this.type(`${cmd}\necho "WVEND${this.seq}""X $?"\n`);
-    const m = await this.waitFor(new RegExp(`${tag} (\\d+)\\r?\\n`), seconds, `the end of "${cmd}"`, from);
-    const text = this.out.slice(from, from + m.index).replace(/\r/g, '');
-    return { out: text, status: Number(m[1]) };
+    // One line (so the console echoes it once, before anything runs), bracketed by markers the
+    // shell prints; they are split by quotes in the typed line, so its echo never matches them.
+    this.type(`echo "WVBEG${n}""X"; ${cmd}; echo "WVEND${n}""X $?"\n`);
+    const m = await this.waitFor(new RegExp(`WVBEG${n}X\\r?\\n([^]*?)WVEND${n}X (\\d+)\\r?\\n`), seconds, `the end of "${cmd}"`, from);
+    const text = m[1]!.replace(/\r/g, '');
+    return { out: text, status: Number(m[2]) };
   }
 
   /** Runs a command that must succeed; returns its output. */

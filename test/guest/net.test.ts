@@ -44,9 +44,9 @@ describe.skipIf(!debianHasExt4())('two debian guests on one virtual network', ()
 
   it('moves 16 MiB by TCP with busybox nc; the md5sums match', async () => {
     expect(ip).toHaveLength(2);
-    // The listener runs outside the shell's job table (the subshell exits at once): the console's
-    // ash dies when one of its background jobs ends (seen in this guest; not understood yet).
-    // Its stdin stays open (sleep |): busybox nc half-closes on stdin EOF, and the sender then quits.
+    // The listener's stdin stays open (sleep |): busybox nc half-closes its socket at stdin EOF, and
+    // the sender quits when the peer half-closes. In a subshell it is no job of the console's ash,
+    // whose tty a background job would otherwise try to read.
     await b.ok('(sleep 9999 | nc -l -p 5001 > /tmp/recv 2>/dev/null &)');
     await a.ok('dd if=/dev/urandom of=/tmp/send bs=1M count=16 2>/dev/null', 600);
     const sent = (await a.ok('md5sum /tmp/send')).split(/\s+/)[0]!;
