@@ -125,6 +125,7 @@ export class VmWorker implements VmControl {
     this.stopped = true;
     const cause: StopCause = end.kind === 'crash' ? 'crash' : resetting ? 'guest-reset' : 'guest-poweroff';
     this.release();
+    await this.closeDisks(); // as QEMU at exit: flushed and closed before the host hears of the stop
     this.events!.stopped(cause, describeEndState(end));
   }
 
@@ -132,6 +133,14 @@ export class VmWorker implements VmControl {
     for (const c of this.consoles) c.close();
     this.vm?.destroy();
     this.vm = undefined;
+  }
+
+  private async closeDisks(): Promise<void> {
+    for (const { dev, disk } of this.devices?.blk.values() ?? []) {
+      await dev.idle();
+      await disk.flush().catch(() => undefined);
+      await disk.close().catch(() => undefined);
+    }
   }
 
   async pause(): Promise<void> { this.paused = true; }
