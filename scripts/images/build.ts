@@ -2,7 +2,7 @@
 // public/images/<name>/ (vmlinuz, initramfs.cpio.gz, manifest.json).
 //
 //   debian  Debian 12's stock kernel (the linux-image-*-amd64 that linux-image-amd64
-//           depends on) + busybox-static + the virtio modules + /init.
+//           depends on) + busybox-static + the virtio and ext4 modules + /init.
 //   tiny    a minimal kernel built from linux-source-6.1 with images/tiny/kernel.config
 //           + the same initramfs without modules.
 //
@@ -46,7 +46,7 @@ function buildDebian(busybox: { pkg: DebPackage; root: string }): ImageParts {
   const archive = baseArchive(busybox.root);
   const modules = addModules(archive, { release, root });
   return {
-    name: 'debian', description: `Debian 12 stock kernel ${release} with a busybox initramfs and virtio modules`,
+    name: 'debian', description: `Debian 12 stock kernel ${release} with a busybox initramfs, the virtio modules and ext4`,
     kernel: readFileSync(vmlinuz), release, kernelPackage: pkg, initramfs: gzip(archive.toBytes()), modules,
     packages: [pkg, busybox.pkg],
   };

@@ -15,7 +15,7 @@ import { CpioArchive } from './cpio.js';
 
 export const INIT_SCRIPT = new URL('../../images/initramfs/init', import.meta.url);
 
-/** The virtio drivers of Debian's kernel in dependency order (FACTS). */
+/** The virtio drivers of Debian's kernel, then its ext4 filesystem, in dependency order (FACTS). */
 export const DEBIAN_VIRTIO_MODULES = [
   'drivers/virtio/virtio_ring',
   'drivers/virtio/virtio',
@@ -29,6 +29,13 @@ export const DEBIAN_VIRTIO_MODULES = [
   'drivers/char/virtio_console',
   'drivers/char/hw_random/virtio-rng',
   'drivers/virtio/virtio_balloon',
+  // ext2 filesystems on virtio-blk: Debian builds ext4 as a module (EXT4_USE_FOR_EXT2=y mounts ext2
+  // too); ext4 depends on jbd2, mbcache and crc16; crc32c for metadata checksums and journals
+  'lib/crc16',
+  'crypto/crc32c_generic',
+  'fs/mbcache',
+  'fs/jbd2/jbd2',
+  'fs/ext4/ext4',
 ];
 
 export interface KernelModules {

@@ -2,13 +2,18 @@
 // between a VM worker and the page (or the Node CLI): console output, console input. No message
 // per byte: the producer copies into the ring and bumps `tail`; the consumer copies out and bumps
 // `head`; Atomics.notify wakes a consumer parked in Atomics.wait (workers) or waitAsync (page).
-// Layout: Int32 [0] head, [1] tail, [2] closed flag, [3] dropped-bytes counter; data from byte 16.
+// A side about to park says so first (a parked flag), and the other side notifies only then: a
+// notify costs microseconds (more with a waitAsync waiter), and a NIC pushes one record per frame.
+// Layout: Int32 [0] head, [1] tail, [2] closed flag, [3] dropped-bytes counter, [4] consumer parked,
+// [5] producer parked; data from byte 32.
+// No lost wake-up: each side stores (tail, or its parked flag) before it loads the other's (all
+// sequentially consistent), and Atomics.wait returns at once when tail/head already moved.
 // A producer that must not drop (the page's input) can wait for room with waitForRoomSync.
 // Invariants: head and tail are free-running u32 counters (wrap at 2^32); 0 <= tail - head <= capacity.
 // Only the producer writes tail, only the consumer writes head.
 
-const HEAD = 0, TAIL = 1, CLOSED = 2, DROPPED = 3;
-const HEADER_BYTES = 16;
+const HEAD = 0, TAIL = 1, CLOSED = 2, DROPPED = 3, READER_PARKED = 4, WRITER_PARKED = 5;
+const HEADER_BYTES = 32;
 
 export class ByteRing {
   readonly capacity: number;
@@ -22,7 +27,7 @@ export class ByteRing {
       : bufferOrCapacity;
     this.capacity = buffer.byteLength - HEADER_BYTES;
     if (this.capacity <= 0) throw new RangeError('byte ring needs a positive capacity');
-    this.ctl = new Int32Array(buffer, 0, 4);
+    this.ctl = new Int32Array(buffer, 0, 8);
     this.data = new Uint8Array(buffer, HEADER_BYTES);
   }
 
@@ -55,7 +60,7 @@ export class ByteRing {
     this.data.set(bytes.subarray(first, n), 0);
     Atomics.store(this.ctl, TAIL, (tail + n) | 0);
     if (n < bytes.length) Atomics.add(this.ctl, DROPPED, bytes.length - n);
-    Atomics.notify(this.ctl, TAIL);
+    if (Atomics.load(this.ctl, READER_PARKED)) Atomics.notify(this.ctl, TAIL);
     return n;
   }
 
@@ -69,7 +74,7 @@ export class ByteRing {
     out.set(this.data.subarray(at, at + first));
     out.set(this.data.subarray(0, n - first), first);
     Atomics.store(this.ctl, HEAD, (head + n) | 0);
-    if (n) Atomics.notify(this.ctl, HEAD); // a producer waiting for room
+    if (n && Atomics.load(this.ctl, WRITER_PARKED)) Atomics.notify(this.ctl, HEAD); // a producer waiting for room
     return out;
   }
 
@@ -82,22 +87,29 @@ export class ByteRing {
   /** Producer in a worker: sleeps until at least `bytes` are free, the ring closes, or timeout (ms). */
   waitForRoomSync(bytes: number, timeoutMs: number): void {
     const head = Atomics.load(this.ctl, HEAD);
-    if (this.capacity - this.available >= bytes || this.closed) return;
-    Atomics.wait(this.ctl, HEAD, head, timeoutMs);
+    Atomics.store(this.ctl, WRITER_PARKED, 1);
+    if (this.capacity - this.available < bytes && !this.closed) Atomics.wait(this.ctl, HEAD, head, timeoutMs);
+    Atomics.store(this.ctl, WRITER_PARKED, 0);
   }
 
   /** Consumer in a worker: sleeps until data, close, or timeout (ms). */
   waitSync(timeoutMs: number): void {
     const tail = Atomics.load(this.ctl, TAIL);
-    if (((tail >>> 0) - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0 || this.closed) return;
-    Atomics.wait(this.ctl, TAIL, tail, timeoutMs);
+    Atomics.store(this.ctl, READER_PARKED, 1);
+    if (!(((tail >>> 0) - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0) && !this.closed) Atomics.wait(this.ctl, TAIL, tail, timeoutMs);
+    Atomics.store(this.ctl, READER_PARKED, 0);
   }
 
   /** Consumer on a main thread: resolves on data, close, or timeout (ms). */
   async waitAsync(timeoutMs: number): Promise<void> {
     const tail = Atomics.load(this.ctl, TAIL);
-    if (((tail >>> 0) - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0 || this.closed) return;
-    const r = Atomics.waitAsync(this.ctl, TAIL, tail, timeoutMs);
-    if (r.async) await r.value;
+    Atomics.store(this.ctl, READER_PARKED, 1);
+    try {
+      if (((tail >>> 0) - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0 || this.closed) return;
+      const r = Atomics.waitAsync(this.ctl, TAIL, tail, timeoutMs);
+      if (r.async) await r.value;
+    } finally {
+      Atomics.store(this.ctl, READER_PARKED, 0);
+    }
   }
 }

@@ -94,7 +94,7 @@ export class WorkerHypervisor implements Hypervisor {
       const netDef = i.network ? this.lookupNetwork(i.network) : undefined;
       if (i.network && !netDef) throw new Error(`network '${i.network}' is not active`);
       const net = netDef ? this.fabric.ensure(netDef) : undefined;
-      return { spec: i, bridge: net ? new NicBridge(net.sw, i.target) : undefined };
+      return { spec: i, bridge: net ? new NicBridge(net.sw, i.target, ring) : undefined };
     });
     const worker = this.platform.spawnVmWorker(def.name);
     const vm = new WorkerVm(worker, consoles, nics.flatMap((n) => (n.bridge ? [n.bridge] : [])), ring, release);

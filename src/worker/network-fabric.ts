@@ -73,10 +73,11 @@ export class NicBridge {
   readonly port: SwitchPort;
   private stopped = false;
 
-  constructor(sw: VirtualSwitch, readonly target: string) {
+  /** `kick` wakes the VM's vCPU: an idle guest sleeps until a frame arrives, not until its next timer. */
+  constructor(sw: VirtualSwitch, readonly target: string, kick: () => void = () => {}) {
     this.tx = new FrameRing(NIC_RING_BYTES);
     this.rx = new FrameRing(NIC_RING_BYTES);
-    this.port = sw.attach({ receive: (f) => void this.rx.push(f) }, target);
+    this.port = sw.attach({ receive: (f) => { if (this.rx.push(f)) kick(); } }, target);
     void this.pump();
   }
 

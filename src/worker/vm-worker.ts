@@ -20,6 +20,8 @@ import { IDLE_WAIT_MAX_MS } from './vm-protocol.js';
 
 /** Wall time of one run slice before the worker returns to its event loop. */
 const SLICE_MS = 20;
+/** Longest wait for in-flight disk requests before the vCPU runs again (its timers may be due). */
+const IO_WAIT_MS = 4;
 
 export class VmWorker implements VmControl {
   private kvm: Kvm | undefined;
@@ -83,12 +85,28 @@ export class VmWorker implements VmControl {
       if (this.paused) await new Promise<void>((r) => { this.resume_ = r; });
       if (this.stopped) break;
       const t0 = performance.now();
-      const end = this.machine!.run({ sliceMs: SLICE_MS, maxSleepMs: IDLE_WAIT_MAX_MS, poll: () => this.poll() });
+      const end = this.machine!.run({ sliceMs: SLICE_MS, maxSleepMs: IDLE_WAIT_MAX_MS, poll: () => this.poll(),
+        pending: () => this.ioPending() });
       this.busyNs += (performance.now() - t0) * 1e6;
       Atomics.add(this.heartbeat!, 0, 1);
       if (end) await this.ended(end);
-      await yieldToEventLoop();
+      if (this.ioPending()) await this.ioSettled(IO_WAIT_MS);
+      else await yieldToEventLoop();
     }
+  }
+
+  /** Disk requests in flight: their completions run on this event loop. */
+  private ioPending(): boolean {
+    for (const b of this.devices?.blk.values() ?? []) if (b.dev.busy) return true;
+    return false;
+  }
+
+  /** Waits until every disk request taken so far completed, or `ms` passed (guest timers stay on time). */
+  private ioSettled(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const all = Promise.all([...this.devices!.blk.values()].map((b) => b.dev.idle()));
+    return Promise.race([all.then(() => undefined), new Promise<void>((r) => { timer = setTimeout(r, ms); })])
+      .finally(() => clearTimeout(timer));
   }
 
   private poll(): void {
@@ -107,6 +125,7 @@ export class VmWorker implements VmControl {
     this.stopped = true;
     const cause: StopCause = end.kind === 'crash' ? 'crash' : resetting ? 'guest-reset' : 'guest-poweroff';
     this.release();
+    await this.closeDisks(); // as QEMU at exit: flushed and closed before the host hears of the stop
     this.events!.stopped(cause, describeEndState(end));
   }
 
@@ -114,6 +133,14 @@ export class VmWorker implements VmControl {
     for (const c of this.consoles) c.close();
     this.vm?.destroy();
     this.vm = undefined;
+  }
+
+  private async closeDisks(): Promise<void> {
+    for (const { dev, disk } of this.devices?.blk.values() ?? []) {
+      await dev.idle();
+      await disk.flush().catch(() => undefined);
+      await disk.close().catch(() => undefined);
+    }
   }
 
   async pause(): Promise<void> { this.paused = true; }

@@ -30,8 +30,8 @@ describe('ByteRing', () => {
     const total = 4 * 1024 * 1024;
     const producer = new Worker(`
       const { workerData } = require('node:worker_threads');
-      const ctl = new Int32Array(workerData, 0, 4);
-      const data = new Uint8Array(workerData, 16);
+      const ctl = new Int32Array(workerData, 0, 8);
+      const data = new Uint8Array(workerData, 32); // the ring's header: 8 Int32 (byte-ring.ts)
       const cap = data.length;
       let sent = 0;
       while (sent < ${total}) {

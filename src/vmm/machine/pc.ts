@@ -2,7 +2,8 @@
 // device set (devices.ts), firmware tables (ACPI at 0xE0000 unless acpi=false, MP tables at
 // 0xF0000 always, e820), the kernel through the loaders — then runs vCPU 0: call run(), dispatch
 // IO exits to the port bus and MMIO exits to the MMIO bus, sleep on HLT until the next timer
-// deadline or a doorbell, and stop at the first VmEndState.
+// deadline or a doorbell (or hand the thread back when device work is pending on the caller's event
+// loop), and stop at the first VmEndState.
 // Invariants: the kernel is checked (loadKernel) before the vCPU is touched; the run loop never
 // swallows an end state; reads are completed before the next run() (re-execution contract).
 
@@ -52,10 +53,17 @@ export interface RunOptions {
   poll?: () => void;
   /** Longest HLT sleep in ms when no deadline is known (input arrives by doorbell anyway). */
   maxSleepMs?: number;
+  /**
+   * True while device work completes on the caller's event loop (a disk read in flight): a HLT then
+   * ends the slice at once (run() returns undefined) instead of sleeping, so the completion can run.
+   */
+  pending?: () => boolean;
 }
 
 export class PcMachine {
   private endState: VmEndState | undefined;
+  /** a HLT found device work pending: return to the caller at the end of this exit */
+  private yieldSlice = false;
   exits = 0;
 
   constructor(readonly vm: MachineVm, readonly vcpu: MachineVcpu, readonly devices: PcDevices, readonly layout: MemoryLayout,
@@ -84,6 +92,10 @@ export class PcMachine {
         break;
       }
       opts.poll?.();
+      if (this.yieldSlice) {
+        this.yieldSlice = false;
+        if (!this.endState) return undefined;
+      }
     }
     return this.endState;
   }
@@ -136,6 +148,10 @@ export class PcMachine {
       return;
     }
     this.pollTimers();
+    if (opts.pending?.()) {
+      this.yieldSlice = true; // the guest waits for that work: let the caller's event loop finish it
+      return;
+    }
     const rtcDue = this.devices.rtc.nextDeadline();
     const waits = [opts.maxSleepMs ?? 100];
     if (exit.waitNs !== null) waits.push(exit.waitNs / 1e6);

@@ -37,6 +37,8 @@ export class VirtioBlk implements VirtioDevice {
   /** the tail of the request chain; requests run one after another */
   private work: Promise<void> = Promise.resolve();
   private epoch = 0;
+  /** requests taken from the ring and not yet completed */
+  private inFlight = 0;
 
   constructor(private readonly disk: BlockDevice, private readonly options: BlkOptions = {}) {
     this.queueSizes = [options.queueSize ?? 256];
@@ -51,6 +53,11 @@ export class VirtioBlk implements VirtioDevice {
   /** Resolves when every request taken so far has completed (for tests and orderly shutdown). */
   idle(): Promise<void> {
     return this.work;
+  }
+
+  /** Requests are in flight: the guest is waiting on this event loop (the run loop yields on HLT). */
+  get busy(): boolean {
+    return this.inFlight > 0;
   }
 
   readConfig(offset: number, size: 1 | 2 | 4): number {
@@ -80,7 +87,10 @@ export class VirtioBlk implements VirtioDevice {
     const epoch = this.epoch;
     for (let chain = ctx.queues[queue]!.pop(ctx.mem); chain; chain = ctx.queues[queue]!.pop(ctx.mem)) {
       const c = chain;
-      this.work = this.work.then(() => this.serve(ctx, queue, c, epoch));
+      this.inFlight++;
+      this.work = this.work.then(() => this.serve(ctx, queue, c, epoch))
+        .catch((e: Error) => ctx.fail(`virtio-blk request (head ${c.head}) failed: ${e.message}`)) // a chain outside guest RAM
+        .finally(() => { this.inFlight--; });
     }
   }
 

@@ -1,0 +1,59 @@
+// net.test.ts — two debian guests on the default NAT network (issue 6, "Done when"), wired the way
+// the Node hypervisor wires NICs: each VM's virtio-net in its worker_thread, frame rings to a
+// NicBridge on the network's VirtualSwitch, whose Gateway answers ARP, ICMP and DHCP. Both get a
+// lease with busybox udhcpc (listed like `virsh net-dhcp-leases`), ping the gateway and each other,
+// and move 16 MiB by TCP with busybox nc; the md5sums match.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerHypervisor } from '../../src/worker/hypervisor.js';
+import { debianHasExt4, dhcp, GuestVm, guestHypervisor } from './guest.js';
+
+const MACS = ['52:54:00:6e:00:0a', '52:54:00:6e:00:0b'];
+
+describe.skipIf(!debianHasExt4())('two debian guests on one virtual network', () => {
+  let hv: WorkerHypervisor;
+  let a: GuestVm;
+  let b: GuestVm;
+  const ip: string[] = [];
+
+  beforeAll(async () => {
+    hv = await guestHypervisor(768);
+    [a, b] = await Promise.all(MACS.map((mac, i) => GuestVm.boot(hv, { name: `net-${i}`, nics: [{ mac, network: 'default' }] })));
+  }, 900_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.destroy(), b?.destroy()]);
+  });
+
+  it('both get DHCP leases from the network, listed by MAC', async () => {
+    ip.push(await dhcp(a), await dhcp(b));
+    expect(ip[0]).toMatch(/^192\.168\.122\.\d+$/);
+    expect(ip[1]).toMatch(/^192\.168\.122\.\d+$/);
+    expect(ip[0]).not.toBe(ip[1]);
+    const leases = hv.networkLeases('default')!;
+    for (let i = 0; i < 2; i++) expect(leases.find((l) => l.mac === MACS[i])?.ip).toBe(ip[i]);
+    expect(await a.ok('ip -4 addr show eth0')).toContain(`inet ${ip[0]}/24`);
+  }, 600_000);
+
+  it('each pings the gateway, and one pings the other', async () => {
+    expect(ip).toHaveLength(2);
+    await a.ok('ping -c 2 -W 5 192.168.122.1', 120);
+    await b.ok('ping -c 2 -W 5 192.168.122.1', 120);
+    const out = await a.ok(`ping -c 3 -W 5 ${ip[1]}`, 120);
+    expect(out).toMatch(/3 packets transmitted, 3 packets received/);
+  }, 300_000);
+
+  it('moves 16 MiB by TCP with busybox nc; the md5sums match', async () => {
+    expect(ip).toHaveLength(2);
+    // The listener's stdin stays open (sleep |): busybox nc half-closes its socket at stdin EOF, and
+    // the sender quits when the peer half-closes. In a subshell it is no job of the console's ash,
+    // whose tty a background job would otherwise try to read.
+    await b.ok('(sleep 9999 | nc -l -p 5001 > /tmp/recv 2>/dev/null &)');
+    await a.ok('dd if=/dev/urandom of=/tmp/send bs=1M count=16 2>/dev/null', 600);
+    const sent = (await a.ok('md5sum /tmp/send')).split(/\s+/)[0]!;
+    await a.ok(`nc ${ip[1]} 5001 < /tmp/send`, 600);
+    await b.ok('while pidof nc > /dev/null; do usleep 100000; done; killall sleep', 600); // the listener exits at the sender's close
+    const received = (await b.ok('md5sum /tmp/recv; wc -c < /tmp/recv')).split(/\s+/);
+    expect(received[2]).toBe(String(16 << 20));
+    expect(received[0]).toBe(sent);
+  }, 900_000);
+});
