@@ -11,9 +11,11 @@ import { tscRead, tscWrite, tscAdjustRead, tscAdjustWrite, apicBaseRead, apicBas
  * IA32_ARCH_CAPABILITIES: an interpreter executes nothing speculatively, so it is not affected by
  * the transient-execution attacks the bits deny (RDCL_NO 0: Meltdown, so no page-table isolation;
  * SSB_NO 4, MDS_NO 5, PSCHANGE_MC_NO 6, TAA_NO 8, SBDR_SSDP_NO 13, FBSDP_NO 14, PSDP_NO 15,
- * GDS_NO 26, RFDS_NO 27).
+ * BHI_NO 20, GDS_NO 26, RFDS_NO 27, ITS_NO 62: without it Linux routes every indirect branch and
+ * return through aligned thunks).
  */
-const ARCH_CAPABILITIES: u64 = (1 << 0) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 14) | (1 << 15) | (1 << 26) | (1 << 27);
+const ARCH_CAPABILITIES: u64 = (1 << 0) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 14) | (1 << 15) |
+  (1 << 20) | (1 << 26) | (1 << 27) | (<u64>1 << 62);
 
 export function msrRead(cpu: usize, msr: u32, out: usize): bool {
   let v: u64 = 0;
