@@ -136,6 +136,11 @@ export class GuestVm {
     return r.out;
   }
 
+  /** The md5sum of a file in the guest. */
+  async md5(path: string, seconds = 300): Promise<string> {
+    return (await this.ok(`md5sum ${path}`, seconds)).split(/\s+/)[0]!;
+  }
+
   /** `poweroff -f` (after sync) and waits for the VM to stop. */
   async poweroff(seconds = 120): Promise<{ cause: StopCause; detail?: string }> {
     this.type('sync; poweroff -f\n');

@@ -49,7 +49,7 @@ describe.skipIf(!debianHasExt4())('two debian guests on one virtual network', ()
     // whose tty a background job would otherwise try to read.
     await b.ok('(sleep 9999 | nc -l -p 5001 > /tmp/recv 2>/dev/null &)');
     await a.ok('dd if=/dev/urandom of=/tmp/send bs=1M count=16 2>/dev/null', 600);
-    const sent = (await a.ok('md5sum /tmp/send')).split(/\s+/)[0]!;
+    const sent = await a.md5('/tmp/send', 120);
     await a.ok(`nc ${ip[1]} 5001 < /tmp/send`, 600);
     await b.ok('while pidof nc > /dev/null; do usleep 100000; done; killall sleep', 600); // the listener exits at the sender's close
     const received = (await b.ok('md5sum /tmp/recv; wc -c < /tmp/recv')).split(/\s+/);

@@ -80,8 +80,8 @@ export function vcpuTscRead(vcpu: usize): u64 {
  * the same amount (SDM vol. 3 17.17.3).
  */
 export function vcpuTscWrite(vcpu: usize, value: u64): void {
-  const old = vcpuTscRead(vcpu);
   const raw = scaleFromNs(vcpuNowNs(vcpu), vmTscHz(vcpuVm(vcpu)));
+  const old = raw + load<u64>(vcpu, VCPU_OFF_TSC_OFFSET);
   store<u64>(vcpu, value - raw, VCPU_OFF_TSC_OFFSET);
   store<u64>(vcpu, load<u64>(vcpu, VCPU_OFF_TSC_ADJUST) + (value - old), VCPU_OFF_TSC_ADJUST);
 }

@@ -32,9 +32,13 @@ export function das<T>(cpu: usize, d: usize): void {
   setFlags(cpu, ARITH, cf | af | szp(<u64>a, 8));
 }
 
-export function aaa<T>(cpu: usize, d: usize): void {
+/**
+ * AAA/AAS: when AL's low digit is not a BCD digit (or AF), AX becomes `adjusted` (AL +/- 6 with the
+ * carry/borrow into AH) with AL's high digit cleared, and AF = CF = 1; else only AL's high digit clears.
+ */
+function asciiAdjust(cpu: usize, adjusted: u32): void {
   if ((al(cpu) & 0xF) > 9 || getAF(cpu)) {
-    const ax = (<u32>load<u16>(cpu, S.CPU_OFF_RAX) + 0x106) & 0xFFFF;
+    const ax = adjusted & 0xFFFF;
     store<u16>(cpu, <u16>(ax & 0xFF0F), S.CPU_OFF_RAX);
     setFlags(cpu, ARITH, S.FL_AF | S.FL_CF | szp(<u64>(ax & 0xFF), 8));
   } else {
@@ -44,16 +48,12 @@ export function aaa<T>(cpu: usize, d: usize): void {
   }
 }
 
+export function aaa<T>(cpu: usize, d: usize): void {
+  asciiAdjust(cpu, <u32>load<u16>(cpu, S.CPU_OFF_RAX) + 0x106);
+}
+
 export function aas<T>(cpu: usize, d: usize): void {
-  if ((al(cpu) & 0xF) > 9 || getAF(cpu)) {
-    const ax = ((<u32>load<u16>(cpu, S.CPU_OFF_RAX) - 6) & 0xFFFF) - 0x100;
-    store<u16>(cpu, <u16>(ax & 0xFF0F), S.CPU_OFF_RAX);
-    setFlags(cpu, ARITH, S.FL_AF | S.FL_CF | szp(<u64>(ax & 0xFF), 8));
-  } else {
-    const a = al(cpu);
-    setAl(cpu, a & 0xF);
-    setFlags(cpu, ARITH, szp(<u64>a, 8));
-  }
+  asciiAdjust(cpu, ((<u32>load<u16>(cpu, S.CPU_OFF_RAX) - 6) & 0xFFFF) - 0x100);
 }
 
 export function aam<T>(cpu: usize, d: usize): void {
