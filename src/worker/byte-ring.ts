@@ -64,17 +64,45 @@ export class ByteRing {
     return n;
   }
 
-  /** Consumer: takes up to `max` bytes (all available by default). */
-  read(max = Infinity): Uint8Array {
+  /**
+   * Producer: writes the parts back to back and publishes them together (a consumer never sees a
+   * record without its body); false, writing nothing, when they do not all fit.
+   */
+  writeParts(parts: readonly Uint8Array[]): boolean {
+    const tail = Atomics.load(this.ctl, TAIL) >>> 0;
+    const free = this.capacity - ((tail - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0);
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (total > free) return false;
+    let at = tail % this.capacity;
+    for (const p of parts) {
+      const first = Math.min(p.length, this.capacity - at);
+      this.data.set(p.subarray(0, first), at);
+      this.data.set(p.subarray(first), 0);
+      at = (at + p.length) % this.capacity;
+    }
+    Atomics.store(this.ctl, TAIL, (tail + total) | 0);
+    if (Atomics.load(this.ctl, READER_PARKED)) Atomics.notify(this.ctl, TAIL);
+    return true;
+  }
+
+  /** Consumer: fills `out` exactly; the caller knows that many bytes are available. */
+  readInto(out: Uint8Array): void {
     const head = Atomics.load(this.ctl, HEAD) >>> 0;
-    const n = Math.min(max, ((Atomics.load(this.ctl, TAIL) >>> 0) - head) >>> 0);
-    const out = new Uint8Array(n);
+    const n = out.length;
     const at = head % this.capacity;
     const first = Math.min(n, this.capacity - at);
     out.set(this.data.subarray(at, at + first));
     out.set(this.data.subarray(0, n - first), first);
     Atomics.store(this.ctl, HEAD, (head + n) | 0);
-    if (n && Atomics.load(this.ctl, WRITER_PARKED)) Atomics.notify(this.ctl, HEAD); // a producer waiting for room
+    if (n && Atomics.load(this.ctl, WRITER_PARKED)) Atomics.notify(this.ctl, HEAD);
+  }
+
+  /** Consumer: takes up to `max` bytes (all available by default). */
+  read(max = Infinity): Uint8Array {
+    const head = Atomics.load(this.ctl, HEAD) >>> 0;
+    const out = new Uint8Array(Math.min(max, ((Atomics.load(this.ctl, TAIL) >>> 0) - head) >>> 0));
+    this.readInto(out); // wakes a producer waiting for room
     return out;
   }
 

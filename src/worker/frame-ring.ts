@@ -1,13 +1,23 @@
 // frame-ring.ts — Ethernet frames between a VM worker's NIC and the host-side virtual switch: each
-// direction is a ByteRing carrying records [u16 length][bytes]. A frame that does not fit whole is
-// dropped and counted, never split (a NIC drops frames when its queue is full, too).
+// direction is a ByteRing carrying records [u32 length][10-byte offload header][frame]. The offload
+// header is the start of the frame's struct virtio_net_hdr (src/vmm/net/offload.ts; zeros for a
+// complete frame), so TCP super-segments cross between workers whole, as over a tap with vnet_hdr.
+// A frame that does not fit whole is dropped and counted, never split (a NIC drops frames when its
+// queue is full, too).
 import { ByteRing } from './byte-ring.js';
+import { MAX_GSO_FRAME, OFFLOAD_BYTES, readOffload, writeOffload, type Offload } from '../vmm/net/offload.js';
 
-const MAX_FRAME = 65535;
+const RECORD_HEADER = 4 + OFFLOAD_BYTES;
+
+export interface RingFrame {
+  frame: Uint8Array;
+  offload?: Offload;
+}
 
 export class FrameRing {
   readonly ring: ByteRing;
   drops = 0;
+  private readonly header = new Uint8Array(RECORD_HEADER);
 
   constructor(bufferOrCapacity: SharedArrayBuffer | number = 256 * 1024) {
     this.ring = new ByteRing(bufferOrCapacity);
@@ -18,26 +28,26 @@ export class FrameRing {
   }
 
   /** Producer: queues one frame; false (and counted) if it does not fit. */
-  push(frame: Uint8Array): boolean {
-    if (frame.length > MAX_FRAME || this.ring.capacity - this.ring.available < frame.length + 2) {
+  push(frame: Uint8Array, offload?: Offload): boolean {
+    const h = this.header;
+    new DataView(h.buffer).setUint32(0, frame.length, true);
+    writeOffload(offload, h, 4);
+    if (frame.length > MAX_GSO_FRAME || !this.ring.writeParts([h, frame])) {
       this.drops++;
       return false;
     }
-    const rec = new Uint8Array(frame.length + 2);
-    rec[0] = frame.length & 0xff;
-    rec[1] = frame.length >> 8;
-    rec.set(frame, 2);
-    this.ring.write(rec);
     return true;
   }
 
   /** Consumer: every whole frame waiting. */
-  drain(): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    while (this.ring.available >= 2) {
-      const hdr = this.ring.read(2);
-      const len = hdr[0]! | (hdr[1]! << 8);
-      out.push(this.ring.read(len));
+  drain(): RingFrame[] {
+    const out: RingFrame[] = [];
+    while (this.ring.available >= RECORD_HEADER) {
+      const h = this.header;
+      this.ring.readInto(h);
+      const frame = new Uint8Array(new DataView(h.buffer).getUint32(0, true));
+      this.ring.readInto(frame);
+      out.push({ frame, offload: readOffload(h, 4) });
     }
     return out;
   }

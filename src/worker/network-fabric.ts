@@ -77,7 +77,7 @@ export class NicBridge {
   constructor(sw: VirtualSwitch, readonly target: string, kick: () => void = () => {}) {
     this.tx = new FrameRing(NIC_RING_BYTES);
     this.rx = new FrameRing(NIC_RING_BYTES);
-    this.port = sw.attach({ receive: (f) => { if (this.rx.push(f)) kick(); } }, target);
+    this.port = sw.attach({ receive: (f, o) => { if (this.rx.push(f, o)) kick(); }, acceptsOffload: true }, target);
     void this.pump();
   }
 
@@ -89,7 +89,7 @@ export class NicBridge {
   private async pump(): Promise<void> {
     while (!this.stopped) {
       await this.tx.ring.waitAsync(250);
-      for (const f of this.tx.drain()) this.port.send(f);
+      for (const f of this.tx.drain()) this.port.send(f.frame, f.offload);
     }
   }
 }

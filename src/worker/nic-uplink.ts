@@ -15,13 +15,14 @@ export class NicUplink {
     this.sw = new VirtualSwitch(`${spec.target}-local`, mtu);
     this.tx = new FrameRing(spec.tx);
     this.rx = new FrameRing(spec.rx);
-    this.port = this.sw.attach({ receive: (f) => void this.tx.push(f) }, 'uplink');
+    // like a tap with vnet_hdr, the uplink carries offloaded frames as they are
+    this.port = this.sw.attach({ receive: (f, o) => void this.tx.push(f, o), acceptsOffload: true }, 'uplink');
   }
 
   /** Delivers frames waiting from the host; true if there were any. */
   poll(): boolean {
     const frames = this.rx.drain();
-    for (const f of frames) this.port.send(f);
+    for (const f of frames) this.port.send(f.frame, f.offload);
     return frames.length > 0;
   }
 }

@@ -65,16 +65,18 @@ describe('ByteRing', () => {
 describe('FrameRing', () => {
   it('keeps frame boundaries and drops what does not fit whole', async () => {
     const { FrameRing } = await import('../../src/worker/frame-ring.js');
-    const r = new FrameRing(100);
+    const r = new FrameRing(128);
     expect(r.push(new Uint8Array(60).fill(1))).toBe(true);
     expect(r.push(new Uint8Array(60).fill(2))).toBe(false);
     expect(r.push(new Uint8Array(30).fill(3))).toBe(true);
-    const frames = r.drain();
+    const frames = r.drain().map((x) => x.frame);
     expect(frames.map((f) => [f.length, f[0]])).toEqual([[60, 1], [30, 3]]);
     expect(r.drops).toBe(1);
     const peer = new FrameRing(r.buffer);
-    peer.push(Uint8Array.of(9, 9));
-    expect(r.drain()).toEqual([Uint8Array.of(9, 9)]);
+    const tso = { flags: 1, gsoType: 1, hdrLen: 54, gsoSize: 1448, csumStart: 34, csumOffset: 16 };
+    peer.push(Uint8Array.of(9, 9), tso);
+    peer.push(Uint8Array.of(7));
+    expect(r.drain()).toEqual([{ frame: Uint8Array.of(9, 9), offload: tso }, { frame: Uint8Array.of(7), offload: undefined }]);
   });
 });
 

@@ -51,7 +51,7 @@ export class ChainReader {
     while (done < length) {
       const buf = this.chain.readable[this.index]!;
       const n = Math.min(buf.len - this.offset, length - done);
-      out.set(this.mem.read(buf.addr + this.offset, n), done);
+      this.mem.copyOut(buf.addr + this.offset, out.subarray(done, done + n));
       this.advance(n, buf.len);
       done += n;
     }

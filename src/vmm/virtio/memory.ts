@@ -11,6 +11,8 @@ export interface GuestMemoryAccess {
   writeU32(gpa: number, value: number): void;
   /** Copies `length` bytes from guest memory. */
   read(gpa: number, length: number): Uint8Array;
+  /** Fills `out` from guest memory (no allocation: the bulk path of devices). */
+  copyOut(gpa: number, out: Uint8Array): void;
   /** Copies bytes into guest memory. */
   write(gpa: number, data: Uint8Array): void;
 }
@@ -39,5 +41,6 @@ export class FlatGuestMemory implements GuestMemoryAccess {
   writeU16(gpa: number, v: number): void { this.check(gpa, 2); this.view.setUint16(gpa, v, true); }
   writeU32(gpa: number, v: number): void { this.check(gpa, 4); this.view.setUint32(gpa, v, true); }
   read(gpa: number, length: number): Uint8Array { this.check(gpa, length); return this.bytes.slice(gpa, gpa + length); }
+  copyOut(gpa: number, out: Uint8Array): void { this.check(gpa, out.length); out.set(this.bytes.subarray(gpa, gpa + out.length)); }
   write(gpa: number, data: Uint8Array): void { this.check(gpa, data.length); this.bytes.set(data, gpa); }
 }

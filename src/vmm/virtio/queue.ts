@@ -76,6 +76,15 @@ export class SplitQueue {
     return this.walk(mem, head);
   }
 
+  /**
+   * Gives back the last `count` chains popped and not pushed, as QEMU's virtqueue_unpop: a device
+   * that finds the ring too short for a whole packet takes them again when the driver adds more.
+   * avail_event stays where pop left it, so the driver still notifies when it adds buffers.
+   */
+  unpop(count: number): void {
+    this.lastAvailIdx = (this.lastAvailIdx - count) & 0xffff;
+  }
+
   /** Returns a chain to the driver with the number of bytes written into it. */
   push(mem: GuestMemoryAccess, head: number, written: number): void {
     const slot = this.usedIdx % this.size;
