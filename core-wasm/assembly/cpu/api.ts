@@ -37,6 +37,7 @@ export function cpu_init(cpu: usize, vm: usize, vcpu: usize): void {
   store<u64>(cpu, 0xFFFF_0FF0, S.CPU_OFF_DR + 6 * 8);
   store<u64>(cpu, 0x400, S.CPU_OFF_DR + 7 * 8);
   store<u64>(cpu, 0x0007_0406_0007_0406, S.CPU_OFF_PAT);
+  store<u64>(cpu, 1, S.CPU_OFF_MISC_ENABLE);             // IA32_MISC_ENABLE: Fast-Strings Enable (as QEMU's reset value)
   store<u16>(cpu + S.CPU_OFF_FXSAVE, 0x037F, 0);        // FCW
   store<u32>(cpu + S.CPU_OFF_FXSAVE, 0x1F80, 24);       // MXCSR
   store<u32>(cpu + S.CPU_OFF_FXSAVE, 0xFFFF, 28);       // MXCSR_MASK

@@ -3,8 +3,9 @@
 // The code map is a bitmap hashed by host frame number (a set bit may be a false positive: it only
 // sends that frame's writes down the slow path). A TLB write tag of a frame in the map carries
 // TLB_CODE, so the write fast path misses and the MMU's slow path calls codeWritten after the
-// store (cpu/mmu.ts). The code epoch (CPU_OFF_CODE_EPOCH) moves on every event after which a
-// cached block may no longer match memory or its mapping: a write by this vCPU into a code frame,
+// store (cpu/mmu.ts); a bulk REP MOVS/STOS step notes its whole range (noteWriteRange). The code
+// epoch (CPU_OFF_CODE_EPOCH) moves on every event after which a cached block may no longer match
+// memory or its mapping: a write by this vCPU into a code frame,
 // any TLB flush, the start of cpu_execute (the VMM, DMA or another vCPU may have written memory),
 // exception and interrupt delivery and system instructions (the serialization the SDM requires
 // before cross-modified code runs: vol. 3A 9.1.3 "Handling self- and cross-modifying code").
@@ -53,4 +54,16 @@ export function codeWritten(cpu: usize, h: u64): void {
 /** The write at host address h may have hit a code frame (slow paths: after the store). */
 @inline export function noteWrite(cpu: usize, h: u64): void {
   if (isCodeFrame(cpu, h)) codeWritten(cpu, h);
+}
+
+/** This vCPU wrote the n bytes at host address h, all in one frame (bulk REP MOVS/STOS, after the
+ *  store): like noteWrite, but the whole range is compared with the running block's bytes. */
+export function noteWriteRange(cpu: usize, h: u64, n: u64): void {
+  if (!isCodeFrame(cpu, h)) return;
+  bumpCodeEpoch(cpu);
+  const lo = load<u64>(cpu, S.CPU_OFF_SMC_LO);
+  const len = load<u64>(cpu, S.CPU_OFF_SMC_LEN);
+  if (len != 0 && (h - lo < len || lo - h < n)) {
+    store<i32>(cpu, load<i32>(cpu, S.CPU_OFF_FAULT) | S.FAULT_SMC, S.CPU_OFF_FAULT);
+  }
 }

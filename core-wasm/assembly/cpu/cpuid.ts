@@ -11,12 +11,17 @@ const L1_ECX: u32 = (1 << 13) | (1 << 22) | (1 << 23) | (1 << 31) | (1 << 0) | (
 // 0x8000_0001 EDX: SYSCALL (11), NX (20), RDTSCP (27), LM (29); ECX: LAHF (0), ABM/LZCNT (5)
 const E1_EDX: u32 = (1 << 11) | (1 << 20) | (1 << 27) | (1 << 29);
 const E1_ECX: u32 = (1 << 0) | (1 << 5);
+// Leaf 7.0 EBX: TSC_ADJUST (1), BMI1/TZCNT (3), ERMS (9); EDX: FSRM (4), IA32_ARCH_CAPABILITIES (29).
+// ERMS and FSRM: REP MOVSB/STOSB are fast for any length (cpu/ops/stringfast.ts), so Linux copies
+// with them (memcpy, copy_user) instead of its unrolled MOV loops.
+const L7_EBX: u32 = (1 << 1) | (1 << 3) | (1 << 9);
+const L7_EDX: u32 = (1 << 4) | (1 << 29);
 
 export function cpuid(cpu: usize, leaf: u32, sub: u32): void {
   let a: u32 = 0; let b: u32 = 0; let c: u32 = 0; let d: u32 = 0;
   if (leaf == 0) { a = 7; b = 0x756E_6547; d = 0x4965_6E69; c = 0x6C65_746E; }           // "GenuineIntel"
   else if (leaf == 1) { a = 0x0006_06A6; b = 0x0001_0800 | (load<u32>(cpu, S.CPU_OFF_VCPU_INDEX) << 24); c = L1_ECX; d = L1_EDX; }
-  else if (leaf == 7 && sub == 0) { b = (1 << 1) | (1 << 3); d = (1 << 29); }             // TSC_ADJUST, BMI1 (TZCNT); IA32_ARCH_CAPABILITIES
+  else if (leaf == 7 && sub == 0) { b = L7_EBX; d = L7_EDX; }
   else if (leaf == 0x4000_0000) { a = 0x4000_0000; b = 0x7473_6177; c = 0x7472_6976; d = 0x0000_7375; } // "wasmvirtus"
   else if (leaf == 0x8000_0000) { a = 0x8000_0008; }
   else if (leaf == 0x8000_0001) { c = E1_ECX; d = E1_EDX; }

@@ -5,6 +5,8 @@
 // (cpu/walk.ts) and the EPT (eptTranslate) and fill only the access type that was checked, so a
 // first write always reaches eptTranslate(write) (COW, dirty log). A write tag of a frame holding
 // cached code carries TLB_CODE (cpu/codemap.ts): its writes take the slow path, which notes them.
+// pageHost serves bulk string steps (one page at a time) from the same tags; their writes are noted
+// per step (noteWriteRange).
 // Every flush moves the code epoch. Flush rules: tlbFlush on CR3
 // writes, CR0.PG/WP and CR4.PGE/PAE/PSE changes, EFER changes, INVLPG (one page), and when
 // eptGeneration(vm) moved. MMIO pages are never cached: their accesses exit (reads complete by
@@ -213,6 +215,22 @@ export function probeWrite(cpu: usize, lin: u64, n: i32): bool {
   if (translate(cpu, lin, ACC_W) == NEG_FAULT) return false;
   if (first < n && translate(cpu, lin + <u64>first, ACC_W) == NEG_FAULT) return false;
   return true;
+}
+
+// ---- bulk access (REP MOVS / REP STOS, cpu/ops/stringfast.ts)
+
+/**
+ * Host address of the byte at lin for an access of `access` (ACC_R or ACC_W) that stays inside
+ * lin's page: a TLB hit, else translate (which fills the TLB, raises faults, returns NEG_MMIO for
+ * MMIO and NEG_ROM for a ROM write). The write tag is taken whether or not it carries TLB_CODE: the
+ * caller notes its writes with noteWriteRange (cpu/codemap.ts), as writeSlow does.
+ */
+export function pageHost(cpu: usize, lin: u64, access: i32): i64 {
+  const e = tlbEntry(cpu, lin);
+  const tag = (lin & ~<u64>0xFFF) | load<u64>(cpu, S.CPU_OFF_TLB_USER);
+  const hit = access == ACC_W ? (load<u64>(e, S.TLB_TAG_W) & ~TLB_CODE) == tag : load<u64>(e, S.TLB_TAG_R) == tag;
+  if (hit) return <i64>(lin + load<u64>(e, S.TLB_ADDEND));
+  return translate(cpu, lin, access);
 }
 
 // ---- instruction fetch

@@ -12,7 +12,8 @@ export const CPU_EXIT_HLT = 3;
 
 export interface ProgramRun { exit: number; m: TestMachine; sym: Record<string, bigint>; res: (i: number) => bigint }
 
-export function runProgram(source: string, budget = 100_000n): ProgramRun {
+/** Assembles and links test/core/cpu/`source` at 1 MiB: the ELF image and its symbols. */
+export function assembleProgram(source: string): { elf: Uint8Array; sym: Record<string, bigint> } {
   const dir = mkdtempSync(join(tmpdir(), 'wasmvirt-cpu-sys-'));
   try {
     const elf = join(dir, 'program.elf');
@@ -23,15 +24,20 @@ export function runProgram(source: string, budget = 100_000n): ProgramRun {
       const [addr, , name] = line.split(' ');
       if (name) sym[name] = BigInt('0x' + addr);
     }
-    const m = new TestMachine(buildCore(1));
-    const entry = loadElf(m, readFileSync(elf));
-    enterFlat64(m, 16, true);
-    m.set32('CPU_OFF_EXC_EXIT', 0); // deliver exceptions through the guest's IDT
-    m.set64('CPU_OFF_RIP', entry);
-    const exit = m.x.cpu_execute(m.cpu, budget) as number;
-    const res = (i: number) => new DataView(m.mem.buffer).getBigUint64(m.host(Number(sym.res) + 8 * i), true);
-    return { exit, m, sym, res };
+    return { elf: readFileSync(elf), sym };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export function runProgram(source: string, budget = 100_000n): ProgramRun {
+  const { elf, sym } = assembleProgram(source);
+  const m = new TestMachine(buildCore(1));
+  const entry = loadElf(m, elf);
+  enterFlat64(m, 16, true);
+  m.set32('CPU_OFF_EXC_EXIT', 0); // deliver exceptions through the guest's IDT
+  m.set64('CPU_OFF_RIP', entry);
+  const exit = m.x.cpu_execute(m.cpu, budget) as number;
+  const res = (i: number) => new DataView(m.mem.buffer).getBigUint64(m.host(Number(sym.res) + 8 * i), true);
+  return { exit, m, sym, res };
 }

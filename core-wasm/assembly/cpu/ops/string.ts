@@ -3,15 +3,19 @@
 // always ES. Each iteration is restartable: registers advance only after its accesses succeeded,
 // so a fault leaves the completed iterations done and RIP at the instruction. Long REP runs stop
 // after REP_SLICE iterations with RIP at the instruction (re-executed next), which keeps the run
-// loop's budget and requests responsive.
+// loop's budget and requests responsive. REP MOVS and REP STOS going forward move whole runs of
+// elements per page in bulk (cpu/ops/stringfast.ts), at most REP_SLICE_BYTES per slice, and fall
+// back to one element here for what the bulk path does not take (MMIO, page-crossing elements).
 import * as S from '../state';
 import * as D from '../decoded';
 import { aborted } from '../except';
 import { setLazy, getZF, LF_SUB } from '../flags';
 import { readMem, writeMem } from '../mmu';
 import { regRead, regWrite, segLinear } from '../operand';
+import { movsBulk, stosBulk } from './stringfast';
 
 const REP_SLICE: i32 = 4096;
+const REP_SLICE_BYTES: u64 = 65536; // bulk bytes per slice (a multiple of every element size)
 
 @inline function amask(d: usize): u64 { return load<u64>(d, D.D_AMASK); }
 @inline function stepOf<T>(cpu: usize): u64 {
@@ -63,9 +67,22 @@ const REP_SLICE: i32 = 4096;
   if ((pfx & (D.P_REP | D.P_REPNE)) == 0) { iter<T>(cpu, d, kind, m, step); return; }
   const cond = kind == 1 || kind == 4;
   const whileEqual = (pfx & D.P_REP) != 0;
+  const bulk = (kind == 0 || kind == 2) && step == <u64>sizeof<T>();
+  let bytesLeft = REP_SLICE_BYTES;
   for (let i = 0; i < REP_SLICE; i++) {
     const rcx = load<u64>(cpu, S.CPU_OFF_RCX);
     if ((rcx & m) == 0) return;
+    if (bulk) {
+      const k = kind == 0
+        ? movsBulk(cpu, <i32>load<u8>(d, D.D_SEG), m, rcx & m, sizeof<T>(), bytesLeft)
+        : stosBulk(cpu, m, rcx & m, sizeof<T>(), bytesLeft);
+      if (k != 0) {
+        bytesLeft -= k * sizeof<T>();
+        if (load<i32>(cpu, S.CPU_OFF_FAULT) != 0 || bytesLeft == 0) break; // into the running block, or the slice is done
+        continue;
+      }
+      if (aborted(cpu)) return;
+    }
     if (!iter<T>(cpu, d, kind, m, step)) return;
     advance(cpu, S.CPU_OFF_RCX, m, <u64>-1);
     if (load<i32>(cpu, S.CPU_OFF_FAULT) != 0) break; // an MMIO write exit: stop after this iteration
