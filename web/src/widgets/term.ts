@@ -49,7 +49,12 @@ function measureGlyphsAhead(term: Terminal): void {
   const glyphs: [string, boolean][] = [];
   for (const bold of [false, true]) for (let c = 0x20; c < 0x7f; c++) glyphs.push([String.fromCharCode(c), bold]);
   const step = () => {
-    for (const [c, bold] of glyphs.splice(0, 4)) cache.get!(c, bold, false);
+    if (!term.element?.isConnected) return; // closed (or never shown): its renderer may be gone
+    try {
+      for (const [c, bold] of glyphs.splice(0, 4)) cache.get!(c, bold, false);
+    } catch {
+      return;
+    }
     if (glyphs.length) setTimeout(step, 0);
   };
   setTimeout(step, 0);
