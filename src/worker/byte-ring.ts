@@ -52,15 +52,10 @@ export class ByteRing {
   /** Producer: copies as much of `bytes` as fits; the rest is counted as dropped. Returns bytes written. */
   write(bytes: Uint8Array): number {
     const tail = Atomics.load(this.ctl, TAIL) >>> 0;
-    const free = this.capacity - ((tail - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0);
-    const n = Math.min(free, bytes.length);
-    const at = tail % this.capacity;
-    const first = Math.min(n, this.capacity - at);
-    this.data.set(bytes.subarray(0, first), at);
-    this.data.set(bytes.subarray(first, n), 0);
-    Atomics.store(this.ctl, TAIL, (tail + n) | 0);
+    const n = Math.min(this.room(tail), bytes.length);
+    this.put(tail, bytes.subarray(0, n));
     if (n < bytes.length) Atomics.add(this.ctl, DROPPED, bytes.length - n);
-    if (Atomics.load(this.ctl, READER_PARKED)) Atomics.notify(this.ctl, TAIL);
+    this.publish(tail + n);
     return n;
   }
 
@@ -70,20 +65,31 @@ export class ByteRing {
    */
   writeParts(parts: readonly Uint8Array[]): boolean {
     const tail = Atomics.load(this.ctl, TAIL) >>> 0;
-    const free = this.capacity - ((tail - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0);
-    let total = 0;
-    for (const p of parts) total += p.length;
-    if (total > free) return false;
-    let at = tail % this.capacity;
-    for (const p of parts) {
-      const first = Math.min(p.length, this.capacity - at);
-      this.data.set(p.subarray(0, first), at);
-      this.data.set(p.subarray(first), 0);
-      at = (at + p.length) % this.capacity;
-    }
-    Atomics.store(this.ctl, TAIL, (tail + total) | 0);
-    if (Atomics.load(this.ctl, READER_PARKED)) Atomics.notify(this.ctl, TAIL);
+    let end = tail;
+    for (const p of parts) end += p.length;
+    if (end - tail > this.room(tail)) return false;
+    for (let at = tail, i = 0; i < parts.length; at += parts[i]!.length, i++) this.put(at, parts[i]!);
+    this.publish(end);
     return true;
+  }
+
+  /** Free bytes, seen by the producer whose tail is `tail`. */
+  private room(tail: number): number {
+    return this.capacity - ((tail - (Atomics.load(this.ctl, HEAD) >>> 0)) >>> 0);
+  }
+
+  /** Copies bytes to the ring position of counter value `at` (wrapping at the end of the data). */
+  private put(at: number, bytes: Uint8Array): void {
+    const i = (at >>> 0) % this.capacity; // the u32 counter, as the consumer computes it
+    const first = Math.min(bytes.length, this.capacity - i);
+    this.data.set(bytes.subarray(0, first), i);
+    this.data.set(bytes.subarray(first), 0);
+  }
+
+  /** Moves tail (what the consumer may read) and wakes a parked consumer. */
+  private publish(tail: number): void {
+    Atomics.store(this.ctl, TAIL, tail | 0);
+    if (Atomics.load(this.ctl, READER_PARKED)) Atomics.notify(this.ctl, TAIL);
   }
 
   /** Consumer: fills `out` exactly; the caller knows that many bytes are available. */

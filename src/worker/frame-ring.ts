@@ -18,6 +18,7 @@ export class FrameRing {
   readonly ring: ByteRing;
   drops = 0;
   private readonly header = new Uint8Array(RECORD_HEADER);
+  private readonly headerView = new DataView(this.header.buffer);
 
   constructor(bufferOrCapacity: SharedArrayBuffer | number = 256 * 1024) {
     this.ring = new ByteRing(bufferOrCapacity);
@@ -30,7 +31,7 @@ export class FrameRing {
   /** Producer: queues one frame; false (and counted) if it does not fit. */
   push(frame: Uint8Array, offload?: Offload): boolean {
     const h = this.header;
-    new DataView(h.buffer).setUint32(0, frame.length, true);
+    this.headerView.setUint32(0, frame.length, true);
     writeOffload(offload, h, 4);
     if (frame.length > MAX_GSO_FRAME || !this.ring.writeParts([h, frame])) {
       this.drops++;
@@ -45,7 +46,7 @@ export class FrameRing {
     while (this.ring.available >= RECORD_HEADER) {
       const h = this.header;
       this.ring.readInto(h);
-      const frame = new Uint8Array(new DataView(h.buffer).getUint32(0, true));
+      const frame = new Uint8Array(this.headerView.getUint32(0, true));
       this.ring.readInto(frame);
       out.push({ frame, offload: readOffload(h, 4) });
     }

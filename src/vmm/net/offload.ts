@@ -8,7 +8,7 @@
 // segmentation, exactly as the receiving NIC's wire would have seen it.
 // Invariants: completeFrames never modifies its input; it returns [] for a frame it cannot parse
 // (the caller counts a drop) and never throws on guest data.
-import { ETH_HEADER, ETHERTYPE_IPV4, IPPROTO_TCP } from './frame.js';
+import { ETH_HEADER, ETHERTYPE_IPV4, internetChecksum, IPPROTO_TCP } from './frame.js';
 
 export const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
 export const VIRTIO_NET_HDR_F_DATA_VALID = 2;
@@ -62,24 +62,11 @@ export function completeFrames(frame: Uint8Array, o: Offload): Uint8Array[] {
   return completeChecksum(out, o.csumStart, o.csumOffset) ? [out] : [];
 }
 
-/** 16-bit one's-complement sum of b[from, to) added to `sum`, not folded beyond 32 bits. */
-function sum16(b: Uint8Array, from: number, to: number, sum: number): number {
-  let i = from;
-  for (; i + 1 < to; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
-  if (i < to) sum += b[i]! << 8;
-  return sum;
-}
-
-function fold(sum: number): number {
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return sum;
-}
-
 /** NEEDS_CSUM: the field at start+offset holds the pseudo-header sum; sum from start and store. */
 function completeChecksum(f: Uint8Array, start: number, offset: number): boolean {
   const at = start + offset;
   if (start >= f.length || at + 2 > f.length) return false;
-  const c = ~fold(sum16(f, start, f.length, 0)) & 0xffff;
+  const c = internetChecksum(f.subarray(start));
   f[at] = c >> 8;
   f[at + 1] = c & 0xff;
   return true;
@@ -114,7 +101,7 @@ function segmentTcpv4(frame: Uint8Array, mss: number): Uint8Array[] {
     const id = (id0 + i) & 0xffff;
     seg[ip + 4] = id >> 8; seg[ip + 5] = id & 0xff;
     seg[ip + 10] = 0; seg[ip + 11] = 0;
-    const ipsum = ~fold(sum16(seg, ip, tcp, 0)) & 0xffff;
+    const ipsum = internetChecksum(seg.subarray(ip, tcp));
     seg[ip + 10] = ipsum >> 8; seg[ip + 11] = ipsum & 0xff;
     const seq = (seq0 + pos) >>> 0;
     seg[tcp + 4] = seq >>> 24; seg[tcp + 5] = (seq >>> 16) & 0xff; seg[tcp + 6] = (seq >>> 8) & 0xff; seg[tcp + 7] = seq & 0xff;
@@ -123,10 +110,9 @@ function segmentTcpv4(frame: Uint8Array, mss: number): Uint8Array[] {
     if (i > 0) flags &= ~TCP_CWR;
     seg[tcp + 13] = flags;
     seg[tcp + 16] = 0; seg[tcp + 17] = 0;
-    // pseudo-header: source and destination address, protocol, TCP length
-    let sum = sum16(seg, ip + 12, ip + 20, IPPROTO_TCP + doff + n);
-    sum = sum16(seg, tcp, seg.length, sum);
-    const c = ~fold(sum) & 0xffff;
+    // pseudo-header (source and destination address, protocol, TCP length), then the segment
+    const pseudo = ~internetChecksum(seg.subarray(ip + 12, ip + 20), IPPROTO_TCP + doff + n) & 0xffff;
+    const c = internetChecksum(seg.subarray(tcp), pseudo);
     seg[tcp + 16] = c >> 8; seg[tcp + 17] = c & 0xff;
     out.push(seg);
     if (last) break;

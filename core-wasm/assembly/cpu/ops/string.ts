@@ -12,7 +12,7 @@ import { aborted } from '../except';
 import { setLazy, getZF, LF_SUB } from '../flags';
 import { readMem, writeMem } from '../mmu';
 import { regRead, regWrite, segLinear } from '../operand';
-import { movsBulk, stosBulk } from './stringfast';
+import { advanceBy, movsBulk, stosBulk } from './stringfast';
 
 const REP_SLICE: i32 = 4096;
 const REP_SLICE_BYTES: u64 = 65536; // bulk bytes per slice (a multiple of every element size)
@@ -20,11 +20,6 @@ const REP_SLICE_BYTES: u64 = 65536; // bulk bytes per slice (a multiple of every
 @inline function amask(d: usize): u64 { return load<u64>(d, D.D_AMASK); }
 @inline function stepOf<T>(cpu: usize): u64 {
   return (load<u64>(cpu, S.CPU_OFF_RFLAGS) & S.FL_DF) ? <u64>(-<i64>sizeof<T>()) : <u64>sizeof<T>();
-}
-@inline function advance(cpu: usize, off: usize, m: u64, step: u64): void {
-  const v = load<u64>(cpu + off);
-  const n = (v + step) & m;
-  store<u64>(cpu + off, m == 0xFFFF_FFFF ? n : (v & ~m) | n);
 }
 @inline function src(cpu: usize, d: usize, m: u64): u64 {
   return segLinear(cpu, <i32>load<u8>(d, D.D_SEG), load<u64>(cpu, S.CPU_OFF_RSI) & m);
@@ -38,24 +33,24 @@ const REP_SLICE_BYTES: u64 = 65536; // bulk bytes per slice (a multiple of every
   if (kind == 0) {
     const v = readMem<T>(cpu, src(cpu, d, m)); if (aborted(cpu)) return false;
     writeMem<T>(cpu, dst(cpu, m), v); if (aborted(cpu)) return false;
-    advance(cpu, S.CPU_OFF_RSI, m, step); advance(cpu, S.CPU_OFF_RDI, m, step);
+    advanceBy(cpu, S.CPU_OFF_RSI, m, step); advanceBy(cpu, S.CPU_OFF_RDI, m, step);
   } else if (kind == 1) {
     const a = readMem<T>(cpu, src(cpu, d, m)); if (aborted(cpu)) return false;
     const b = readMem<T>(cpu, dst(cpu, m)); if (aborted(cpu)) return false;
     setLazy<T>(cpu, LF_SUB, a, b, a - b);
-    advance(cpu, S.CPU_OFF_RSI, m, step); advance(cpu, S.CPU_OFF_RDI, m, step);
+    advanceBy(cpu, S.CPU_OFF_RSI, m, step); advanceBy(cpu, S.CPU_OFF_RDI, m, step);
   } else if (kind == 2) {
     writeMem<T>(cpu, dst(cpu, m), regRead<T>(cpu, S.CPU_OFF_RAX)); if (aborted(cpu)) return false;
-    advance(cpu, S.CPU_OFF_RDI, m, step);
+    advanceBy(cpu, S.CPU_OFF_RDI, m, step);
   } else if (kind == 3) {
     const v = readMem<T>(cpu, src(cpu, d, m)); if (aborted(cpu)) return false;
     regWrite<T>(cpu, S.CPU_OFF_RAX, v);
-    advance(cpu, S.CPU_OFF_RSI, m, step);
+    advanceBy(cpu, S.CPU_OFF_RSI, m, step);
   } else {
     const b = readMem<T>(cpu, dst(cpu, m)); if (aborted(cpu)) return false;
     const a = regRead<T>(cpu, S.CPU_OFF_RAX);
     setLazy<T>(cpu, LF_SUB, a, b, a - b);
-    advance(cpu, S.CPU_OFF_RDI, m, step);
+    advanceBy(cpu, S.CPU_OFF_RDI, m, step);
   }
   return true;
 }
@@ -84,7 +79,7 @@ const REP_SLICE_BYTES: u64 = 65536; // bulk bytes per slice (a multiple of every
       if (aborted(cpu)) return;
     }
     if (!iter<T>(cpu, d, kind, m, step)) return;
-    advance(cpu, S.CPU_OFF_RCX, m, <u64>-1);
+    advanceBy(cpu, S.CPU_OFF_RCX, m, <u64>-1);
     if (load<i32>(cpu, S.CPU_OFF_FAULT) != 0) break; // an MMIO write exit: stop after this iteration
     if (cond && (getZF(cpu) != 0) != whileEqual) return;
   }

@@ -31,8 +31,9 @@ import { segLinear } from '../operand';
   return (room + 1) / size; // room < 4095 here: no overflow
 }
 
-/** rSI/rDI/rCX += by, at address size m (a 32-bit result zero-extends, a 16-bit one merges). */
-@inline function advanceBy(cpu: usize, off: usize, m: u64, by: u64): void {
+/** rSI/rDI/rCX += by, at address size m (a 32-bit result zero-extends, a 16-bit one merges);
+ *  the element loop of cpu/ops/string.ts advances with it too. */
+@inline export function advanceBy(cpu: usize, off: usize, m: u64, by: u64): void {
   const v = load<u64>(cpu + off);
   const n = (v + by) & m;
   store<u64>(cpu + off, m == 0xFFFF_FFFF ? n : (v & ~m) | n);
