@@ -4,7 +4,7 @@
 // lease with busybox udhcpc (listed like `virsh net-dhcp-leases`), ping the gateway and each other,
 // and move 16 MiB by TCP with busybox nc; the md5sums match. The same file then goes by HTTP
 // (busybox httpd's sendfile, wget): with the guests' checksum and segmentation offload (TSO, partial
-// checksums) the frames cross the switch as 64 KiB super-segments, and the md5sum still matches.
+// checksums) the frames cross the switch as super-segments of up to 64 KiB, and the md5sum still matches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerHypervisor } from '../../src/worker/hypervisor.js';
 import { debianHasExt4, dhcp, GuestVm, guestHypervisor } from './guest.js';
@@ -59,7 +59,7 @@ describe.skipIf(!debianHasExt4())('two debian guests on one virtual network', ()
     expect(received[0]).toBe(sent);
   }, 900_000);
 
-  it('serves the file by HTTP in 64 KiB super-segments (TSO); the md5sum matches', async () => {
+  it('serves the file by HTTP in super-segments larger than the MTU (TSO); the md5sum matches', async () => {
     expect(ip).toHaveLength(2);
     await a.ok('mkdir -p /www && cp /tmp/send /www/f && httpd -p 80 -h /www');
     const sentBy = async () => Object.values((await a.vm.stats()).net)[0]!;
@@ -68,8 +68,9 @@ describe.skipIf(!debianHasExt4())('two debian guests on one virtual network', ()
     const [md5, , bytes] = out.split(/\s+/);
     expect(bytes).toBe(String(16 << 20));
     const after = await sentBy();
-    // frames larger than the MTU left the sender's NIC: the guest used TCP segmentation offload
-    expect((after.txBytes - before.txBytes) / (after.txPackets - before.txPackets)).toBeGreaterThan(4 * 1514);
+    // frames larger than the MTU left the sender's NIC (on average over twice its size; the
+    // average follows the congestion window: 5.2 KB in one CI run): the guest used TCP segmentation offload
+    expect((after.txBytes - before.txBytes) / (after.txPackets - before.txPackets)).toBeGreaterThan(2 * 1514);
     expect(md5).toBe(await a.md5('/tmp/send', 120));
   }, 900_000);
 });
