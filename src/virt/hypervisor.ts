@@ -79,6 +79,8 @@ export interface VcpuStats {
   /** Guest time on this vCPU, ns. */
   timeNs: number;
   online: boolean;
+  /** The vCPU's exits by reason and in-kernel events, by kvm_stat's names (exits_io, halt_wakeups, ...). */
+  exits: Record<string, number>;
 }
 
 export interface BlockStats {
@@ -137,6 +139,8 @@ export interface ConsoleStream {
   /** Bytes from the guest; returns a function that unsubscribes. */
   onData(listener: (bytes: Uint8Array) => void): () => void;
   write(bytes: Uint8Array): void;
+  /** A BREAK on the line after the bytes written (serial ports: Linux then takes the next key as Magic SysRq). */
+  sendBreak(): Promise<void>;
   close(): void;
 }
 

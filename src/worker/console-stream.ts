@@ -1,6 +1,6 @@
 // console-stream.ts — the host side of one VM console: guest output read from a ByteRing and fanned
 // out to listeners (xterm.js, the Node terminal, a log), input written to the other ring with the
-// VM's vCPU kicked so an idle guest wakes for the keystroke.
+// VM's vCPU kicked so an idle guest wakes for the keystroke; a line BREAK goes by the control path.
 // Invariant: the pump ends when the VM closes its side and the ring is drained (never spins).
 import type { ConsoleStream } from '../virt/hypervisor.js';
 import { ByteRing } from './byte-ring.js';
@@ -19,7 +19,8 @@ export class HostConsole {
   private backlogBytes = 0;
   private stopped = false;
 
-  constructor(device: string, private readonly ringDoorbell: () => void) {
+  constructor(device: string, private readonly ringDoorbell: () => void,
+    private readonly lineBreak: () => Promise<void> = () => Promise.reject(new Error(`console '${device}' cannot send a BREAK`))) {
     this.out = new ByteRing(CONSOLE_RING_BYTES);
     this.in = new ByteRing(CONSOLE_RING_BYTES);
     this.spec = { device, out: this.out.buffer, in: this.in.buffer };
@@ -40,6 +41,7 @@ export class HostConsole {
         this.in.write(bytes);
         this.ringDoorbell();
       },
+      sendBreak: () => this.lineBreak(),
       close: () => {
         if (listener) this.listeners.delete(listener);
       },

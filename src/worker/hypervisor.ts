@@ -89,7 +89,7 @@ export class WorkerHypervisor implements Hypervisor {
     const core = this.kvm.core;
     const ring = () => { if (vcpu) core.vcpu_kick(vcpu); };
     const consoles = ['serial0', ...(machine.channels.length || def.devices.consoles?.some((c) => c.target?.type === 'virtio') ? ['console0'] : [])]
-      .map((d) => new HostConsole(d, ring));
+      .map((d) => new HostConsole(d, ring, (): Promise<void> => vm.sendBreak(d)));
     const nics = options.interfaces.map((i) => {
       const netDef = i.network ? this.lookupNetwork(i.network) : undefined;
       if (i.network && !netDef) throw new Error(`network '${i.network}' is not active`);
@@ -97,7 +97,7 @@ export class WorkerHypervisor implements Hypervisor {
       return { spec: i, bridge: net ? new NicBridge(net.sw, i.target, ring) : undefined };
     });
     const worker = this.platform.spawnVmWorker(def.name);
-    const vm = new WorkerVm(worker, consoles, nics.flatMap((n) => (n.bridge ? [n.bridge] : [])), ring, release);
+    const vm: WorkerVm = new WorkerVm(worker, consoles, nics.flatMap((n) => (n.bridge ? [n.bridge] : [])), ring, release);
     const init: VmInit = {
       attach: this.kvm.attachInfo(), machine, heartbeat, paused: options.paused, noReboot: options.noReboot,
       consoles: consoles.map((c) => c.spec),
@@ -180,6 +180,7 @@ class WorkerVm implements RunningVm {
   powerButton() { return this.call((c) => c.powerButton()); }
   reboot() { return this.call((c) => c.reboot()); }
   stats() { return this.call((c) => c.stats()); }
+  sendBreak(device: string) { return this.call((c) => c.sendBreak(device)); }
   setVcpus(n: number) { return this.call((c) => c.setVcpus(n)); }
   setMemory(kib: number) { return this.call((c) => c.setMemory(kib)); }
   setMemoryStatsPeriod(s: number) { return this.call((c) => c.setMemoryStatsPeriod(s)); }

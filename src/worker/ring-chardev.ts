@@ -30,6 +30,14 @@ export class RingCharBackend implements CharBackend {
     return true;
   }
 
+  /** A line BREAK after the input already in the ring; false if the device has no such thing (virtio-console). */
+  sendBreak(): boolean {
+    if (!this.input?.sendBreak) return false;
+    this.poll();
+    this.input.sendBreak();
+    return true;
+  }
+
   close(): void {
     this.out.close();
   }

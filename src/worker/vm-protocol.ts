@@ -89,6 +89,8 @@ export interface VmControl extends Omit<RunningVm, 'openConsole'> {
   /** Builds and starts the machine; resolves with the vCPU's pointer in the pool (for kicks). */
   start(init: VmInit, events: VmEvents): Promise<{ vcpu: number }>;
   setLink(target: string, up: boolean): Promise<void>;
+  /** A BREAK on a serial console's receive line (after the input already sent). */
+  sendBreak(device: string): Promise<void>;
 }
 
 /** A worker whose heartbeat has not moved for this long while it should be running is hung. */

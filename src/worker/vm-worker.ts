@@ -189,7 +189,7 @@ export class VmWorker implements VmControl {
     const kib = (name: string) => (b?.stats[name] !== undefined ? b.stats[name]! / 1024 : undefined);
     return {
       cpuTimeNs: this.busyNs,
-      vcpus: [{ timeNs: this.busyNs, online: true }],
+      vcpus: [{ timeNs: this.busyNs, online: true, exits: this.machine?.vcpu.stats() ?? {} }],
       rssKiB: (vmStats?.guestFrames ?? 0) * 4,
       balloon: { actualKiB: b ? memKiB - b.actualPages * 4 : memKiB, unusedKiB: kib('unused'), availableKiB: kib('available'),
         usableKiB: kib('usable'), diskCachesKiB: kib('disk_caches'), swapInKiB: kib('swap_in'), swapOutKiB: kib('swap_out'),
@@ -220,6 +220,12 @@ export class VmWorker implements VmControl {
     if (!d) throw new Error(`no disk '${target}'`);
     if (!d.throttle) throw new Error(`disk '${target}' was started without I/O limits; set <iotune> in its definition and restart`);
     d.throttle.group.setLimits(tune as ThrottleLimits);
+  }
+
+  async sendBreak(device: string): Promise<void> {
+    const c = this.consoles.find((x) => x.spec.device === device);
+    if (!c) throw new Error(`no console device '${device}'`);
+    if (!c.sendBreak()) throw new Error(`console '${device}' is not a serial port: a BREAK is a serial line condition`);
   }
 
   async setLink(target: string, up: boolean): Promise<void> {

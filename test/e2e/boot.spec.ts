@@ -1,7 +1,8 @@
 // boot.spec.ts — VMs boot in Chromium, each in its Web Worker on the page's shared pool: the
 // default VM (defined on the first visit, booted by the `?vm=NAME&console` link `npm start` prints)
-// answers `uname -a` typed into its xterm.js console; the overview's graphs move while it runs; a
-// second tab cannot start it; a mark written to its /dev/vda (a qcow2 volume in IndexedDB) survives
+// answers `uname -a` typed into its xterm.js console, and a Break from "Send key" then h shows the
+// kernel's Magic SysRq help; the overview's graphs move while it runs; a
+// second tab cannot start it; its details show the uptime and kvm_stat's exit statistics; a mark written to its /dev/vda (a qcow2 volume in IndexedDB) survives
 // a page reload and a fresh boot; a VM defined from pasted XML starts. Each test saves a screenshot.
 // The tests share one page (and so one IndexedDB), in order.
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
@@ -54,6 +55,15 @@ test('the default VM boots from the start link and answers uname -a on its conso
   await page.screenshot({ path: 'test-results/default-vm-console.png' });
 });
 
+test('Send key → Break, then h: the guest kernel answers with its Magic SysRq help', async () => {
+  await page.getByTestId('send-key').selectOption('break');
+  await expect(page.getByTestId('console-status')).toContainText('BREAK sent');
+  await page.keyboard.type('h');
+  await expect(page.getByTestId('console')).toContainText(/sysrq: HELP : loglevel\(0-9\)/, { timeout: 30_000 });
+  await run("echo still-''here", 'still-here'); // the shell never saw the h
+  await page.screenshot({ path: 'test-results/console-sysrq-help.png' });
+});
+
 test('the overview graphs move while the VM runs', async () => {
   await go('#/overview');
   const cpu = page.getByTestId('vm-row-debian').locator('canvas.sparkline').first();
@@ -73,6 +83,24 @@ test('a second tab cannot start the VM that runs in the first', async () => {
   await other.close();
   await go('#/vm/debian/overview');
   await expect(page.getByTestId('vm-state')).toHaveText('running');
+});
+
+test('the VM overview shows its uptime since the start and its exit statistics (kvm_stat)', async () => {
+  await go('#/vm/debian/overview');
+  // the VM started minutes ago (boot, the tests above): the uptime counts from its start, not from the tab's opening
+  const uptime = await page.getByTestId('vm-overview').locator('tr[data-key=Uptime] td').textContent();
+  expect(uptime).toMatch(/^\d\d:\d\d:\d\d$/);
+  const [hh, mm, ss] = uptime!.split(':').map(Number);
+  expect(hh! * 3600 + mm! * 60 + ss!).toBeGreaterThan(10);
+  // an idle Linux halts between timer ticks and runs its serial console by port I/O
+  const exits = page.getByTestId('vm-exits');
+  for (const event of ['exits_hlt', 'exits_io', 'irq_injections']) {
+    await expect.poll(async () => Number(await exits.locator(`tr[data-event=${event}]`).getAttribute('data-total')), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+  }
+  // after the next sample the Current column holds a rate
+  await expect(exits.locator('tr[data-event=exits_hlt] td').nth(2)).toHaveText(/^\d+$/, { timeout: 10_000 });
+  await page.screenshot({ path: 'test-results/vm-overview-exits.png', fullPage: true });
 });
 
 test('a mark written to /dev/vda survives a page reload and a fresh boot', async () => {

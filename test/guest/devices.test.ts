@@ -1,5 +1,5 @@
-// devices.test.ts — virtio-rng and virtio-balloon under the debian guest's own drivers (issue 6,
-// "Done when"), sharing one VM: /dev/hwrng is served by virtio_rng and yields bytes; after the guest
+// devices.test.ts — the serial line's BREAK, virtio-rng and virtio-balloon under the debian guest's
+// own drivers (issue 6, "Done when"), sharing one VM: a BREAK then a key is a Magic SysRq request; /dev/hwrng is served by virtio_rng and yields bytes; after the guest
 // touched 128 MiB, a balloon target of half its memory makes the driver inflate, and the VM's
 // guest frames in the host pool (Kvm.vmUsage) drop by what the balloon took; deflating gives the
 // pages back to the guest.
@@ -29,6 +29,14 @@ describe.skipIf(!debianHasExt4())('virtio-rng and virtio-balloon in the debian g
     expect(vms).toHaveLength(1);
     return vms[0]!.guestFrames;
   };
+
+  it('a BREAK on the serial line makes the next key a Magic SysRq key (8250 driver, MAGIC_SYSRQ_SERIAL)', async () => {
+    const from = g.text.length;
+    await g.sendBreak();
+    g.type('h'); // no SysRq command: the kernel prints the help, and the shell never sees the key
+    await g.waitFor(/sysrq: HELP : loglevel\(0-9\) reboot\(b\)/, 60, 'the SysRq help', from);
+    expect(await g.ok('grep -o "brk:[0-9]*" /proc/tty/driver/serial')).toMatch(/brk:1\b/);
+  }, 300_000);
 
   it('/dev/hwrng is virtio_rng and yields bytes', async () => {
     expect((await g.ok('cat /sys/class/misc/hw_random/rng_current')).trim()).toMatch(/^virtio_rng\.\d+$/);

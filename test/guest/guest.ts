@@ -117,6 +117,11 @@ export class GuestVm {
     this.con.write(new TextEncoder().encode(s));
   }
 
+  /** A BREAK on the serial line (after what was typed). */
+  sendBreak(): Promise<void> {
+    return this.con.sendBreak();
+  }
+
   /** Runs a shell command line; resolves with its output (CR stripped) and exit status. */
   async sh(cmd: string, seconds = 120): Promise<{ out: string; status: number }> {
     const n = ++this.seq;

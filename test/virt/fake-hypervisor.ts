@@ -15,6 +15,7 @@ export const settle = () => new Promise<void>((r) => setTimeout(r, 0));
 export class FakeConsole implements ConsoleStream {
   private readonly listeners = new Set<(b: Uint8Array) => void>();
   readonly written: Uint8Array[] = [];
+  breaks = 0;
   closed = false;
 
   onData(l: (b: Uint8Array) => void): () => void {
@@ -24,6 +25,10 @@ export class FakeConsole implements ConsoleStream {
 
   write(bytes: Uint8Array): void {
     this.written.push(bytes);
+  }
+
+  async sendBreak(): Promise<void> {
+    this.breaks++;
   }
 
   /** The guest prints. */
@@ -126,7 +131,7 @@ export class FakeVm implements RunningVm {
     const s = structuredClone(this.stats_);
     s.cpuTimeNs = this.cpuTimeNs;
     s.vcpus = Array.from({ length: this.def.vcpu.max }, (_, i) => ({
-      timeNs: i < this.online ? Math.floor(this.cpuTimeNs / this.online) : 0, online: i < this.online,
+      timeNs: i < this.online ? Math.floor(this.cpuTimeNs / this.online) : 0, online: i < this.online, exits: {},
     }));
     s.balloon.actualKiB = this.balloonKiB;
     return s;

@@ -25,6 +25,8 @@ export class DomainObj {
   reason = 0;
   id = -1;
   vm: RunningVm | undefined;
+  /** When the running VM started (Date.now() ms; its uptime), undefined while shut off. */
+  startTime: number | undefined;
   /** The disks as resolved for the running VM (volume sources turned into paths). */
   disks: ResolvedDisk[] = [];
   /** Why the VM last stopped by itself (a crash's reason for the UI), if it did. */

@@ -73,6 +73,7 @@ export class Lifecycle {
     if (obj.persistent) obj.newDef = obj.def;
     obj.def = live;
     obj.id = id;
+    obj.startTime = Date.now();
     obj.disks = disks;
     if (paused) obj.setState(DomainState.Paused, PausedReason.User);
     else obj.setState(DomainState.Running, RunningReason.Booted);
@@ -164,6 +165,7 @@ export class Lifecycle {
     obj.vm = undefined;
     obj.disks = [];
     obj.id = -1;
+    obj.startTime = undefined;
     obj.setState(DomainState.Shutoff, reason);
     if (obj.newDef) {
       obj.def = obj.newDef;

@@ -7,6 +7,8 @@
 export interface CharInput {
   /** Bytes typed into the console, in order. */
   push(data: Uint8Array): void;
+  /** A line BREAK between the bytes pushed before and after (serial ports; QEMU's CHR_EVENT_BREAK). */
+  sendBreak?(): void;
 }
 
 export interface CharBackend {

@@ -16,6 +16,8 @@ export interface MachineVcpu {
   waitForEvent(timeoutMs: number): boolean;
   setRegs(regs: Partial<Regs>): void;
   setSregs(sregs: Partial<Sregs>): void;
+  /** Exit counters by reason and in-kernel events, by kvm_stat's names (exits_io, halt_wakeups, ...). */
+  stats(): Record<string, number>;
 }
 
 export interface MachineVm {

@@ -8,6 +8,10 @@
 // Invariants: IIR reflects the highest-priority pending source; reading IIR when it reports THRE
 // clears the THRE interrupt; an IER write that enables THRI with THR empty raises it again
 // (Linux's UART_BUG_THRE test); input from the backend is queued, never dropped.
+// A line BREAK from the backend (QEMU's CHR_EVENT_BREAK) takes its place in the input stream as a
+// NUL character marked as a break: when it reaches the top of the FIFO, LSR.BI is set (and the
+// receiver line status interrupt raised); Linux's 8250 driver then takes the next character as a
+// Magic SysRq key (CONFIG_MAGIC_SYSRQ_SERIAL).
 
 import type { AccessSize, IoHandler } from '../bus/types.js';
 import type { CharBackend, CharInput } from '../chardev/backend.js';
@@ -24,6 +28,8 @@ export const LSR_DR = 0x01, LSR_OE = 0x02, LSR_PE = 0x04, LSR_FE = 0x08, LSR_BI 
 export const MSR_DCTS = 0x01, MSR_DDSR = 0x02, MSR_TERI = 0x04, MSR_DDCD = 0x08, MSR_CTS = 0x10, MSR_DSR = 0x20, MSR_RI = 0x40, MSR_DCD = 0x80;
 
 const FIFO_SIZE = 16;
+/** A FIFO entry received as a line break: reads as NUL, with LSR.BI while at the top. */
+const BREAK_CHAR = 0x100;
 const TRIGGER_LEVELS = [1, 4, 8, 14];
 
 /** The standard PC serial ports: base port and ISA IRQ. */
@@ -73,6 +79,13 @@ export class Uart16550 implements IoHandler, CharInput {
     this.update();
   }
 
+  /** A BREAK condition on the receive line, in order with the bytes pushed before and after it. */
+  sendBreak(): void {
+    this.pendingInput.push(BREAK_CHAR);
+    if (!(this.mcr & MCR_LOOP)) this.fillFifo();
+    this.update();
+  }
+
   // ---- IoHandler: 8 byte-wide registers ----
   read(offset: number, size: AccessSize): number {
     let v = this.readRegister(offset & 7);
@@ -92,8 +105,9 @@ export class Uart16550 implements IoHandler, CharInput {
         const b = this.rbrFifo.shift() ?? 0;
         if (!(this.mcr & MCR_LOOP)) this.fillFifo();
         this.lsrDataReady();
+        this.breakAtTop();
         this.update();
-        return b;
+        return b & 0xff;
       }
       case UART_IER:
         return this.lcr & LCR_DLAB ? this.divisor >>> 8 : this.ier;
@@ -220,8 +234,15 @@ export class Uart16550 implements IoHandler, CharInput {
 
   /** Move queued backend input into the receive FIFO as space allows. */
   private fillFifo(): void {
+    const wasEmpty = this.rbrFifo.length === 0;
     while (this.pendingInput.length && this.rbrFifo.length < this.fifoCapacity) this.rbrFifo.push(this.pendingInput.shift()!);
     this.lsrDataReady();
+    if (wasEmpty) this.breakAtTop();
+  }
+
+  /** A break character that has just reached the top of the FIFO shows as LSR.BI (cleared by reading LSR). */
+  private breakAtTop(): void {
+    if (this.rbrFifo[0] === BREAK_CHAR) this.lsr |= LSR_BI;
   }
 
   private lsrDataReady(): void {

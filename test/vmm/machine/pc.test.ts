@@ -28,6 +28,7 @@ class ScriptedVcpu implements MachineVcpu {
   }
   completeIo(v: number): void { this.complete(v); }
   completeMmio(v: bigint | number): void { this.complete(v); }
+  stats(): Record<string, number> { return {}; }
   private complete(v: number | bigint) {
     this.awaiting = false;
     this.completions.push(v);

@@ -35,7 +35,7 @@ class CaptureVm implements MachineVm {
   irqLine(): void {}
   signalMsi(): number { return 0; }
   createVcpu(): MachineVcpu {
-    return { run: () => ({ reason: 'shutdown' }), completeIo() {}, completeMmio() {}, waitForEvent: () => false, setRegs() {}, setSregs() {} };
+    return { run: () => ({ reason: 'shutdown' }), completeIo() {}, completeMmio() {}, waitForEvent: () => false, setRegs() {}, setSregs() {}, stats: () => ({}) };
   }
 }
 

@@ -159,4 +159,30 @@ describe('16550A UART', () => {
     expect(inb(5) & 0x02).toBe(0x02);
     expect(inb(5) & 0x02).toBe(0);
   });
+  it('receives a BREAK as a NUL with LSR.BI at the FIFO top, in order with the bytes around it', () => {
+    const { backend, uart, irq, out, inb } = make();
+    out(2, 0xc1); // FIFO on, trigger 14
+    out(4, 0x08);
+    out(1, 0x05); // RDI + RLSI, as Linux's 8250 driver enables them
+    backend.type('x'.repeat(17)); // one more than the FIFO holds: the break waits behind it
+    uart.sendBreak();
+    backend.type('h');
+    // Linux's serial8250_rx_chars: read LSR, then a character while DR or BI, noting BI per character
+    const got: string[] = [];
+    let lsr = inb(5);
+    expect(lsr & 0x10).toBe(0); // the break is not at the top yet
+    do {
+      const ch = lsr & 0x01 ? inb(0) : 0;
+      got.push(lsr & 0x10 ? `BREAK(${ch})` : String.fromCharCode(ch));
+      if (got.length === 17) expect(inb(2) & 0x0f).toBe(0x06); // the receiver line status interrupt, first in priority
+      lsr = inb(5);
+    } while (lsr & 0x11);
+    expect(got).toEqual([...'x'.repeat(17), 'BREAK(0)', 'h']);
+    expect(irq.at(-1)).toBe(false);
+    // BI is cleared by the LSR read that reported it
+    uart.sendBreak();
+    expect(inb(5) & 0x11).toBe(0x11);
+    expect(inb(5) & 0x11).toBe(0x01);
+    expect(inb(0)).toBe(0);
+  });
 });

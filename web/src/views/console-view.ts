@@ -1,37 +1,47 @@
 // console-view.ts — the serial console of a running VM in xterm.js: fitted to the panel, with
-// scrollback and copy/paste, "Send key" for Ctrl-Alt-Del (a reboot request) and Ctrl-C, reconnectable after switching
+// scrollback and copy/paste, "Send key" for Ctrl-Alt-Del (a reboot request), Ctrl-C and a serial line
+// BREAK (Linux takes the next key as Magic SysRq), reconnectable after switching
 // tabs (the host keeps a backlog, replayed on attach). When the VM is not running it says so and
-// attaches by itself once it starts. Output is paced to ten writes a second while it floods, which
-// keeps the page's frames short while a VM boots (`npm run bench -- ui`).
-import { h, clear } from '../dom.js';
+// attaches by itself once it starts. While output floods it goes to xterm.js four times a second,
+// which keeps the page's frames few and short while a VM boots (`npm run bench -- ui`).
+import { h, clear, showError } from '../dom.js';
 import { openTerminal, type FittedTerminal } from '../widgets/term.js';
 import type { Session } from '../session.js';
 import type { DomainObj } from '../../../src/virt/driver/domain-obj.js';
 import type { ConsoleStream } from '../../../src/virt/hypervisor.js';
 
-/** Console output goes to xterm.js at most every FLUSH_MS: a booting kernel's flood is drawn ten
- *  times a second, not sixty (each frame re-renders the whole scrolled viewport), while output after
- *  a quiet spell (the echo of a keystroke) goes at once. */
-const FLUSH_MS = 100;
+/** Console output goes to xterm.js at once while it trickles (the echo of a keystroke, a prompt): up
+ *  to FLOOD_BYTES in a FLOOD_WINDOW_MS window. Beyond that (a booting kernel's log) the rest waits for
+ *  the next window and goes in one write: each write that scrolls re-renders the whole viewport, the
+ *  page's longest work while VMs boot (`npm run bench -- ui`), and four a second read like a
+ *  jump-scrolling terminal. */
+const FLOOD_BYTES = 1024;
+const FLOOD_WINDOW_MS = 250;
 function paced(t: FittedTerminal): { push(bytes: Uint8Array): void; cancel(): void } {
   let queued: Uint8Array[] = [];
-  let last = 0;
+  let queuedBytes = 0;
+  let windowStart = -Infinity;
+  let windowBytes = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = () => {
     timer = undefined;
-    last = performance.now();
+    const now = performance.now();
+    if (now - windowStart >= FLOOD_WINDOW_MS) { windowStart = now; windowBytes = 0; }
     for (const b of queued) t.term.write(b);
+    windowBytes += queuedBytes;
     queued = [];
+    queuedBytes = 0;
   };
   return {
     push: (bytes) => {
       queued.push(bytes);
+      queuedBytes += bytes.length;
       if (timer) return;
-      const wait = last + FLUSH_MS - performance.now();
-      if (wait <= 0) flush();
-      else timer = setTimeout(flush, wait);
+      const now = performance.now();
+      if (now - windowStart >= FLOOD_WINDOW_MS || windowBytes + queuedBytes <= FLOOD_BYTES) flush();
+      else timer = setTimeout(flush, windowStart + FLOOD_WINDOW_MS - now);
     },
-    cancel: () => { clearTimeout(timer); timer = undefined; queued = []; },
+    cancel: () => { clearTimeout(timer); timer = undefined; queued = []; queuedBytes = 0; },
   };
 }
 
@@ -39,7 +49,7 @@ export function consoleTab(el: HTMLElement, session: Session, dom: DomainObj): (
   const status = h('div', { class: 'muted', 'data-testid': 'console-status' });
   const keys = h('select', { 'data-testid': 'send-key', onchange: () => sendKey() },
     h('option', { value: '' }, 'Send key…'), h('option', { value: 'cad' }, 'Ctrl+Alt+Del'),
-    h('option', { value: 'ctrlc' }, 'Ctrl+C'));
+    h('option', { value: 'ctrlc' }, 'Ctrl+C'), h('option', { value: 'break' }, 'Break (the next key is a SysRq key)'));
   const box = h('div', { class: 'console', 'data-testid': 'console' });
   el.append(h('div', { class: 'toolbar' }, keys, status), box);
   const t: FittedTerminal = openTerminal(box);
@@ -75,6 +85,12 @@ export function consoleTab(el: HTMLElement, session: Session, dom: DomainObj): (
     (keys as HTMLSelectElement).value = '';
     if (v === 'cad' && dom.vm) void dom.vm.reboot(); // the pc machine turns Ctrl-Alt-Del into a reset request
     if (v === 'ctrlc') stream?.write(Uint8Array.of(3));
+    if (v === 'break' && stream) {
+      stream.sendBreak().then(() => {
+        status.textContent = 'BREAK sent to serial0: the next key is a Magic SysRq key (h lists them)';
+        t.term.focus();
+      }, showError);
+    }
   };
   attach();
   const unsub = session.subscribe(attach);
