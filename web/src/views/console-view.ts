@@ -71,8 +71,6 @@ export function consoleTab(el: HTMLElement, session: Session, dom: DomainObj): (
     const off = stream.onData(out.push);
     unlisten = () => { off(); out.cancel(); };
     status.textContent = 'Connected to serial0';
-    // in the next frame: focusing forces a style and layout pass, which the frame does anyway
-    requestAnimationFrame(() => t.term.focus());
   };
   const detach = () => {
     unlisten?.();
@@ -93,6 +91,10 @@ export function consoleTab(el: HTMLElement, session: Session, dom: DomainObj): (
     }
   };
   attach();
+  // The console takes the keyboard when its tab opens (not when the VM starts: a VM booting in the
+  // background does not steal focus), in the next frame: focusing forces a style and layout pass,
+  // which the frame does anyway.
+  requestAnimationFrame(() => t.term.focus());
   const unsub = session.subscribe(attach);
   return () => { unsub(); input.dispose(); detach(); t.dispose(); clear(el); };
 }
