@@ -17,7 +17,7 @@ export interface NodeHypervisorOptions {
 export async function createNodeHypervisor(opts: NodeHypervisorOptions = {}): Promise<WorkerHypervisor> {
   const kvm = await Kvm.create(await compileCore(), opts.poolMiB ?? DEFAULT_POOL_MIB);
   return new WorkerHypervisor(kvm, {
-    spawnVmWorker,
+    spawnVmWorker: (name) => spawnVmWorker(name),
     resolveBootFile: (path) => ({ path }),
     hostname: () => os.hostname(),
     cpus: () => os.cpus().length,
@@ -25,8 +25,11 @@ export async function createNodeHypervisor(opts: NodeHypervisorOptions = {}): Pr
   });
 }
 
-function spawnVmWorker(name: string): VmWorkerHandle {
-  const worker = startTsWorker(new URL('../worker/vm-worker-node.ts', import.meta.url), { name });
+const VM_WORKER = new URL('../worker/vm-worker-node.ts', import.meta.url);
+
+/** A VM's worker_thread (`entry`: the VM worker module; tests pass one with a fault built in). */
+export function spawnVmWorker(name: string, entry: URL = VM_WORKER): VmWorkerHandle {
+  const worker = startTsWorker(entry, { name });
   const died = new Promise<string>((resolve) => {
     worker.once('error', (e) => resolve(e.message));
     worker.once('exit', (code) => resolve(`exited with code ${code}`));
@@ -35,6 +38,6 @@ function spawnVmWorker(name: string): VmWorkerHandle {
   return {
     control: Comlink.wrap<VmControl>(nodeEndpoint(worker)),
     died,
-    terminate: () => void worker.terminate(),
+    terminate: () => worker.terminate().then(() => undefined), // resolves when the thread has exited
   };
 }

@@ -10,13 +10,17 @@ import type { Kvm } from '../vmm/kvm/index.js';
 import { HostConsole } from './console-stream.js';
 import { machineSpecFromDomain, type BootFileResolver } from './machine-spec.js';
 import { NetworkFabric, NicBridge } from './network-fabric.js';
-import { HEARTBEAT_TIMEOUT_MS, type MachineSpec, type VmControl, type VmEvents, type VmInit } from './vm-protocol.js';
+import { HEARTBEAT_TIMEOUT_MS, type MachineSpec, type VmControl, type VmEvents, type VmIdentity, type VmInit } from './vm-protocol.js';
 
 export interface VmWorkerHandle {
   control: Comlink.Remote<VmControl>;
   /** Resolves with a reason if the worker dies (uncaught error, out of memory). */
   died: Promise<string>;
-  terminate(): void;
+  /**
+   * Stops the worker; resolves once its thread runs no more (Node: the thread has exited; the browser
+   * gives no such signal, so after a grace period). Only then may the host free what it left in the pool.
+   */
+  terminate(): Promise<void>;
 }
 
 export interface HypervisorPlatform {
@@ -85,9 +89,14 @@ export class WorkerHypervisor implements Hypervisor {
 
   private async launch(def: DomainDef, options: StartOptions, hooks: VmHooks, machine: MachineSpec, release: () => void): Promise<RunningVm> {
     const heartbeat = new SharedArrayBuffer(16);
-    let vcpu = 0; // the vCPU's struct in the shared pool: kicking it wakes the worker (console input, calls)
+    let owned: VmIdentity | undefined; // the vCPU's struct in the pool: kicking it wakes the worker (console input, calls)
     const core = this.kvm.core;
-    const ring = () => { if (vcpu) core.vcpu_kick(vcpu); };
+    const ring = () => { if (owned) core.vcpu_kick(owned.vcpu); };
+    // a worker that dies or hangs leaves its VM's frames in the pool: free them once its thread is gone
+    const reclaim = () => {
+      const o = owned;
+      if (o && this.kvm.vmUsage().some((u) => u.pointer === o.vm && u.id === o.vmId)) this.kvm.openVm(o.vm).destroy();
+    };
     const consoles = ['serial0', ...(machine.channels.length || def.devices.consoles?.some((c) => c.target?.type === 'virtio') ? ['console0'] : [])]
       .map((d) => new HostConsole(d, ring, (): Promise<void> => vm.sendBreak(d)));
     const nics = options.interfaces.map((i) => {
@@ -97,7 +106,7 @@ export class WorkerHypervisor implements Hypervisor {
       return { spec: i, bridge: net ? new NicBridge(net.sw, i.target, ring) : undefined };
     });
     const worker = this.platform.spawnVmWorker(def.name);
-    const vm: WorkerVm = new WorkerVm(worker, consoles, nics.flatMap((n) => (n.bridge ? [n.bridge] : [])), ring, release);
+    const vm: WorkerVm = new WorkerVm(worker, consoles, nics.flatMap((n) => (n.bridge ? [n.bridge] : [])), ring, release, reclaim);
     const init: VmInit = {
       attach: this.kvm.attachInfo(), machine, heartbeat, paused: options.paused, noReboot: options.noReboot,
       consoles: consoles.map((c) => c.spec),
@@ -106,22 +115,20 @@ export class WorkerHypervisor implements Hypervisor {
     };
     const events: VmEvents = {
       stopped: (cause, detail) => { vm.cleanup(); hooks.stopped(cause, detail); },
-      reset: (newVcpu) => { vcpu = newVcpu; hooks.reset(); },
+      reset: (identity) => { owned = identity; hooks.reset(); },
       log: (line) => console.debug(`[${def.name}] ${line}`),
     };
-    void worker.died.then((reason) => {
-      if (vm.cleanup()) hooks.stopped('crash', `VM worker died: ${reason}`);
-    });
+    // a crash is reported once the worker's thread is gone and its VM freed (so on_crash restart finds the memory)
+    const crashed = (reason: string) => { if (vm.cleanup()) void vm.gone.then(() => hooks.stopped('crash', reason)); };
+    void worker.died.then((reason) => crashed(`VM worker died: ${reason}`));
     try {
       const died = worker.died.then((reason) => { throw new Error(`the VM worker died while starting: ${reason}`); });
-      vcpu = (await Promise.race([worker.control.start(init, Comlink.proxy(events)), died])).vcpu;
+      owned = await Promise.race([worker.control.start(init, Comlink.proxy(events)), died]);
     } catch (e) {
       vm.cleanup();
       throw e;
     }
-    watchHeartbeat(heartbeat, vm, () => {
-      if (vm.cleanup()) hooks.stopped('crash', `VM worker hung: no heartbeat for ${HEARTBEAT_TIMEOUT_MS / 1000} s`);
-    });
+    watchHeartbeat(heartbeat, vm, () => crashed(`VM worker hung: no heartbeat for ${HEARTBEAT_TIMEOUT_MS / 1000} s`));
     return vm;
   }
 }
@@ -149,11 +156,14 @@ const HEARTBEAT_CHECK_MS = 500;
 /** The host's handle on one running VM. */
 class WorkerVm implements RunningVm {
   private done = false;
+  /** Resolves when the worker's thread is gone and what it left in the pool is freed (after cleanup). */
+  gone: Promise<void> = Promise.resolve();
   /** paused by the user: the heartbeat may stand still */
   paused = false;
 
   constructor(private readonly worker: VmWorkerHandle, private readonly consoles: HostConsole[],
-    private readonly nics: NicBridge[], private readonly ring: () => void, private readonly release: () => void) {}
+    private readonly nics: NicBridge[], private readonly ring: () => void, private readonly release: () => void,
+    private readonly reclaim: () => void) {}
 
   get finished(): boolean {
     return this.done;
@@ -166,7 +176,9 @@ class WorkerVm implements RunningVm {
     this.release();
     for (const c of this.consoles) c.stop();
     for (const n of this.nics) n.stop();
-    setTimeout(() => this.worker.terminate(), 0);
+    this.gone = new Promise<void>((resolve) => setTimeout(resolve, 0)) // the worker's last replies first
+      .then(() => this.worker.terminate())
+      .then(() => this.reclaim());
     return true;
   }
 

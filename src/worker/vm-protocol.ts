@@ -77,8 +77,19 @@ export interface VmInit {
 export interface VmEvents {
   stopped(cause: StopCause, detail?: string): void;
   /** The machine reset in place; its new vCPU struct is at `vcpu` in the pool. */
-  reset(vcpu: number): void;
+  reset(vcpu: VmIdentity): void;
   log(line: string): void;
+}
+
+/**
+ * Where a worker's VM lives in the shared pool: the vCPU's struct (the host kicks it to wake the
+ * worker) and the VM's struct and id (the host frees the VM if its worker dies without doing so; the
+ * id, never reused, tells it from a later VM at the same address). A reset in place makes new ones.
+ */
+export interface VmIdentity {
+  vcpu: number;
+  vm: number;
+  vmId: number;
 }
 
 /**
@@ -86,8 +97,8 @@ export interface VmEvents {
  * through rings instead), plus start and the NIC link switch.
  */
 export interface VmControl extends Omit<RunningVm, 'openConsole'> {
-  /** Builds and starts the machine; resolves with the vCPU's pointer in the pool (for kicks). */
-  start(init: VmInit, events: VmEvents): Promise<{ vcpu: number }>;
+  /** Builds and starts the machine; resolves with where its VM and vCPU are in the pool. */
+  start(init: VmInit, events: VmEvents): Promise<VmIdentity>;
   setLink(target: string, up: boolean): Promise<void>;
   /** A BREAK on a serial console's receive line (after the input already sent). */
   sendBreak(device: string): Promise<void>;

@@ -15,7 +15,7 @@ import { describeEndState, type VmEndState } from '../vmm/machine/end-state.js';
 import { buildDevices, buildMachine, type BuiltDevices, type MachineInputs } from './machine-builder.js';
 import { RingCharBackend } from './ring-chardev.js';
 import type { WorkerPlatform } from './worker-platform.js';
-import type { VmControl, VmEvents, VmInit } from './vm-protocol.js';
+import type { VmControl, VmEvents, VmIdentity, VmInit } from './vm-protocol.js';
 import { IDLE_WAIT_MAX_MS } from './vm-protocol.js';
 
 /** Wall time of one run slice before the worker returns to its event loop. */
@@ -41,7 +41,7 @@ export class VmWorker implements VmControl {
 
   constructor(private readonly platform: WorkerPlatform) {}
 
-  async start(init: VmInit, events: VmEvents): Promise<{ vcpu: number }> {
+  async start(init: VmInit, events: VmEvents): Promise<VmIdentity> {
     this.events = events;
     this.noReboot = init.noReboot;
     this.paused = init.paused;
@@ -57,19 +57,19 @@ export class VmWorker implements VmControl {
     this.consoles = init.consoles.map((c) => new RingCharBackend(c));
     const serial = this.consoles.filter((c) => c.spec.device.startsWith('serial'));
     this.inputs = { spec, kernel, initrd, disks, nics: init.nics, serial, log: (l) => events.log(l) };
-    const vcpu = await this.build();
+    const identity = await this.build();
     setTimeout(() => void this.loop(), 0); // reply to start() first; a core that never returns is then caught by the heartbeat
-    return { vcpu };
+    return identity;
   }
 
   /** A fresh VM and machine from the same inputs (start, and every in-place reset). */
-  private async build(): Promise<number> {
+  private async build(): Promise<VmIdentity> {
     this.vm?.destroy();
-    this.vm = this.kvm!.createVm();
-    this.devices = buildDevices(this.vm, this.inputs!);
+    const vm = this.vm = this.kvm!.createVm();
+    this.devices = buildDevices(vm, this.inputs!);
     this.bindVirtioConsole();
-    this.machine = await buildMachine(this.vm, this.inputs!, this.devices);
-    return (this.machine.vcpu as unknown as { pointer: number }).pointer;
+    this.machine = await buildMachine(vm, this.inputs!, this.devices);
+    return { vcpu: (this.machine.vcpu as unknown as { pointer: number }).pointer, vm: vm.pointer, vmId: vm.id };
   }
 
   private bindVirtioConsole(): void {

@@ -110,6 +110,8 @@ test('a mark written to /dev/vda survives a page reload and a fresh boot', async
   await run(`echo ${split} | dd of=/dev/vda bs=512 conv=sync,fsync && echo wrote-''ok`, 'wrote-ok');
   await run('poweroff -f', /./);
   await expect(page.getByTestId('vm-state')).toHaveText('shut off', { timeout: 60_000 });
+  await go('#/vm/debian/overview');
+  await expect(page.getByTestId('vm-overview').locator('tr[data-key="Last stop"] td')).toHaveText(/^the guest powered off/);
   await ready(page, '/#/vm/debian/console');
   await expect(page.getByTestId('vm-state')).toHaveText('shut off');
   await page.getByTestId('action-start').click();

@@ -10,24 +10,7 @@ import { createNodeHypervisor } from '../../src/cli/node-hypervisor.js';
 import { commandLineDomainXml, parseRunArgs } from '../../src/cli/run.js';
 import { parseDomainXML } from '../../src/virt/conf/index.js';
 import { debugExitStatus } from '../../src/worker/vm-protocol.js';
-
-const LOAD = 0x100000;
-
-/** Multiboot v1 header (a.out kludge: flag 16) + code: print `text` on COM1, write `code` to port 0xF4. */
-export function tinyMultibootKernel(text: string, code: number): Uint8Array {
-  const prog: number[] = [0x66, 0xba, 0xf8, 0x03]; // mov dx, 0x3f8
-  for (const ch of new TextEncoder().encode(text)) prog.push(0xb0, ch, 0xee); // mov al, ch; out dx, al
-  prog.push(0xb0, code, 0xe6, 0xf4, 0xf4); // mov al, code; out 0xf4, al; hlt
-  const header = new Uint32Array([0x1badb002, 0x00010000, 0, LOAD, LOAD, 0, 0, LOAD + 32]);
-  header[2] = (-(header[0]! + header[1]!)) >>> 0;
-  const headerBytes = new Uint8Array(header.buffer);
-  const image = new Uint8Array(32 + prog.length);
-  image.set(headerBytes);
-  image.set(prog, 32);
-  new DataView(image.buffer).setUint32(20, LOAD + image.length, true); // load_end_addr
-  new DataView(image.buffer).setUint32(24, LOAD + image.length, true); // bss_end_addr
-  return image;
-}
+import { tinyMultibootKernel } from './fixtures/multiboot.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wasmvirt-vmboot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -58,8 +58,20 @@ function spawnVmWorker(name: string): VmWorkerHandle {
   const died = new Promise<string>((resolve) => {
     worker.addEventListener('error', (e) => resolve(e.message || 'uncaught error'));
   });
-  return { control: Comlink.wrap<VmControl>(worker), died, terminate: () => worker.terminate() };
+  return {
+    control: Comlink.wrap<VmControl>(worker), died,
+    terminate: () => {
+      worker.terminate();
+      return new Promise((resolve) => setTimeout(resolve, TERMINATE_GRACE_MS));
+    },
+  };
 }
+
+/**
+ * Worker.terminate() stops the thread at its next interrupt check (wasm loops have them) but gives no
+ * signal when it has: the host waits this long before it frees the VM the worker may have left.
+ */
+const TERMINATE_GRACE_MS = 1000;
 
 /**
  * Holds Web Locks `wasmvirt:<name>` until released: another tab (or this one) asking for the same

@@ -1,4 +1,5 @@
-// vm-overview.ts — the details overview: state and reason, uptime (from the VM's start), vCPUs and
+// vm-overview.ts — the details overview: state and reason (and, shut off, why the VM last stopped by
+// itself: a guest power-off, a crash with its reason such as a hung worker), uptime (from the VM's start), vCPUs and
 // memory, the guest's own memory statistics when the balloon reports them, and the VM's exit
 // statistics as kvm_stat shows them: each exit reason and in-kernel event with its total since the
 // start and its rate over the last refresh, summed over the vCPUs, busiest first.
@@ -6,7 +7,7 @@ import { h, clear, formatKiB, formatDuration } from '../dom.js';
 import type { Session } from '../session.js';
 import type { DomainObj } from '../../../src/virt/driver/domain-obj.js';
 import { reasonName, stateName } from '../../../src/virt/driver/states.js';
-import type { VmStats } from '../../../src/virt/hypervisor.js';
+import type { StopCause, VmStats } from '../../../src/virt/hypervisor.js';
 
 export function vmOverviewTab(el: HTMLElement, session: Session, dom: DomainObj): () => void {
   const table = h('table', { class: 'kv', 'data-testid': 'vm-overview' });
@@ -43,6 +44,7 @@ function overviewRows(dom: DomainObj, stats: VmStats | undefined): [string, stri
     ['Name', dom.name],
     ['UUID', dom.uuid],
     ['State', `${stateName(dom.state)} (${reasonName(dom.state, dom.reason)})`],
+    ...(!dom.isActive() && dom.lastStop ? [['Last stop', lastStop(dom.lastStop)] as [string, string]] : []),
     ['Uptime', dom.isActive() && dom.startTime !== undefined ? formatDuration((Date.now() - dom.startTime) / 1000) : '-'],
     ['vCPUs', `${dom.def.vcpu.current ?? dom.def.vcpu.max} of ${dom.def.vcpu.max}`],
     ['Memory', `${formatKiB(dom.def.currentMemory)} of ${formatKiB(dom.def.memory)}`],
@@ -55,6 +57,15 @@ function overviewRows(dom: DomainObj, stats: VmStats | undefined): [string, stri
     if (stats.balloon.unusedKiB !== undefined) rows.push(['Guest: unused', formatKiB(stats.balloon.unusedKiB)]);
   }
   return rows;
+}
+
+const STOP_CAUSES: Record<StopCause, string> = {
+  'guest-poweroff': 'the guest powered off', 'guest-reset': 'the guest reset the machine', crash: 'crashed',
+};
+
+/** Why the VM last stopped by itself, with the machine's detail (a triple fault, a hung worker...). */
+function lastStop(s: { cause: StopCause; detail?: string }): string {
+  return `${STOP_CAUSES[s.cause]}${s.detail ? `: ${s.detail}` : ''}`;
 }
 
 /** The vCPUs' counters summed by name. */
