@@ -53,13 +53,20 @@ export class VmWorker implements VmControl {
       spec.initrd ? this.platform.readBootFile(spec.initrd) : Promise.resolve(undefined),
     ]);
     const disks = new Map<string, BlockDevice>();
-    for (const d of spec.disks) disks.set(d.target, await this.platform.openDisk(d));
-    this.consoles = init.consoles.map((c) => new RingCharBackend(c));
-    const serial = this.consoles.filter((c) => c.spec.device.startsWith('serial'));
-    this.inputs = { spec, kernel, initrd, disks, nics: init.nics, serial, log: (l) => events.log(l) };
-    const identity = await this.build();
-    setTimeout(() => void this.loop(), 0); // reply to start() first; a core that never returns is then caught by the heartbeat
-    return identity;
+    try {
+      for (const d of spec.disks) disks.set(d.target, await this.platform.openDisk(d));
+      this.consoles = init.consoles.map((c) => new RingCharBackend(c));
+      const serial = this.consoles.filter((c) => c.spec.device.startsWith('serial'));
+      this.inputs = { spec, kernel, initrd, disks, nics: init.nics, serial, log: (l) => events.log(l) };
+      const identity = await this.build();
+      setTimeout(() => void this.loop(), 0); // reply to start() first; a core that never returns is then caught by the heartbeat
+      return identity;
+    } catch (e) {
+      // nothing stays behind a failed start: the VM's frames go back to the pool, the disks are closed
+      this.release();
+      for (const d of disks.values()) await d.close().catch(() => undefined);
+      throw e;
+    }
   }
 
   /** A fresh VM and machine from the same inputs (start, and every in-place reset). */

@@ -38,12 +38,13 @@ describe('a VM in a worker_thread', () => {
     expect(hv.kvm.poolStats().vmCount).toBe(0); // the worker destroyed its VM: frames back in the pool
   }, 60_000);
 
-  it('refuses a file that is no kernel before the VM starts, naming the check', async () => {
+  it('refuses a file that is no kernel before the VM starts, naming the check, and keeps no VM', async () => {
     const bogus = join(dir, 'bogus.bin');
     writeFileSync(bogus, new Uint8Array(4096).fill(0x90));
     const def = parseDomainXML(commandLineDomainXml(parseRunArgs(['--kernel', bogus, '--memory', '32M'])));
     const hv = await createNodeHypervisor({ poolMiB: 64 });
     await expect(hv.start(def, { disks: [], interfaces: [], noReboot: true, paused: false }, { stopped: () => {}, reset: () => {} }))
       .rejects.toThrow(/kernel|magic|Multiboot|ELF|bzImage/i);
+    expect(hv.kvm.poolStats().vmCount).toBe(0); // the VM made for it is gone again
   }, 60_000);
 });
