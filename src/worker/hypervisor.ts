@@ -89,7 +89,7 @@ export class WorkerHypervisor implements Hypervisor {
 
   private async launch(def: DomainDef, options: StartOptions, hooks: VmHooks, machine: MachineSpec, release: () => void): Promise<RunningVm> {
     const heartbeat = new SharedArrayBuffer(16);
-    let owned: VmIdentity | undefined; // the vCPU's struct in the pool: kicking it wakes the worker (console input, calls)
+    let owned: VmIdentity | undefined; // the worker's VM and vCPU in the pool: kicking the vCPU wakes the worker (input, calls)
     const core = this.kvm.core;
     const ring = () => { if (owned) core.vcpu_kick(owned.vcpu); };
     // a worker that dies or hangs leaves its VM's frames in the pool: free them once its thread is gone
