@@ -31,17 +31,20 @@ export async function loadManifests(): Promise<Manifest[]> {
 
 /** The domain XML of a VM from a template, creating its disk (qcow2) in the default pool. */
 export async function templateXml(conn: Connect, m: Manifest, c: TemplateChoice): Promise<string> {
-  let diskXml = '';
-  if (c.diskBytes > 0) {
-    const pool = conn.pools.lookupByName('default');
-    const vol = await conn.volumes.createXML(pool,
-      `<volume><name>${c.name}.qcow2</name><capacity unit='B'>${c.diskBytes}</capacity><target><format type='qcow2'/></target></volume>`);
-    diskXml = `    <disk type='file' device='disk'>
+  if (c.diskBytes <= 0) return domainXml(m, c);
+  const pool = conn.pools.lookupByName('default');
+  const vol = await conn.volumes.createXML(pool,
+    `<volume><name>${c.name}.qcow2</name><capacity unit='B'>${c.diskBytes}</capacity><target><format type='qcow2'/></target></volume>`);
+  return domainXml(m, c, vol.path);
+}
+
+/** The domain XML of a VM from a template, with the qcow2 volume at `diskPath` as vda if given. */
+export function domainXml(m: Manifest, c: TemplateChoice, diskPath?: string): string {
+  const diskXml = diskPath === undefined ? '' : `    <disk type='file' device='disk'>
       <driver name='qemu' type='qcow2'/>
-      <source file='${vol.path}'/>
+      <source file='${diskPath}'/>
       <target dev='vda' bus='virtio'/>
     </disk>\n`;
-  }
   const nic = c.network ? `    <interface type='network'>\n      <source network='${c.network}'/>\n      <model type='virtio'/>\n    </interface>\n` : '';
   return `<domain type='kvm'>
   <name>${c.name}</name>
