@@ -53,6 +53,15 @@ test('the default VM boots from the start link and answers uname -a on its conso
   await bootedToShell();
   await run('uname -a', /Linux wasmvirt \S+-amd64 .* x86_64 GNU\/Linux/);
   await page.screenshot({ path: 'test-results/default-vm-console.png' });
+  // the focused console's cursor blinks by a class toggled twice a second, not by a CSS animation
+  // (which Chromium runs on the main thread, restyling the page in every frame)
+  expect(await page.evaluate(() => document.getAnimations().filter((a) => a instanceof CSSAnimation).length)).toBe(0);
+  const cursorColour = (off: boolean) => page.waitForFunction((off) => {
+    const term = document.querySelector('[data-testid=console] .xterm');
+    const cursor = term?.querySelector('.xterm-cursor');
+    return cursor && term!.classList.contains('cursor-off') === off ? getComputedStyle(cursor).backgroundColor : undefined;
+  }, off, { polling: 50, timeout: 5000 }).then((h) => h.jsonValue());
+  expect(await cursorColour(true)).not.toBe(await cursorColour(false));
 });
 
 test('Send key → Break, then h: the guest kernel answers with its Magic SysRq help', async () => {

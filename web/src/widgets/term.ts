@@ -1,5 +1,7 @@
 // term.ts — an xterm.js terminal fitted to its panel, with the options the app uses everywhere
-// (lineHeight 1.2 so underscores render in headless Chromium, a long scrollback, copy on select).
+// (lineHeight 1.2 so underscores render in headless Chromium, a long scrollback, copy on select, a
+// blinking cursor that costs two style changes a second) and fixes for what made xterm's DOM
+// renderer slow on a console that scrolls a kernel's boot log.
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
@@ -11,13 +13,15 @@ export interface FittedTerminal {
 }
 
 export function openTerminal(container: HTMLElement): FittedTerminal {
-  const term = new Terminal({ lineHeight: 1.2, scrollback: 10000, cursorBlink: true, convertEol: false,
+  const term = new Terminal({ lineHeight: 1.2, scrollback: 10000, cursorBlink: false, convertEol: false,
     fontFamily: 'DejaVu Sans Mono, Menlo, monospace', fontSize: 14, theme: { background: '#111' } });
   const fitter = new FitAddon();
   term.loadAddon(fitter);
   term.open(container);
   skipIdleSelectionRedraws(term);
+  syncScrollbarOncePerFrame(term);
   measureGlyphsAhead(term);
+  const stopBlinking = blinkCursor(term);
   const fit = () => { try { fitter.fit(); } catch { /* hidden panel */ } };
   const ro = new ResizeObserver(fit);
   ro.observe(container);
@@ -26,15 +30,78 @@ export function openTerminal(container: HTMLElement): FittedTerminal {
     const sel = term.getSelection();
     if (sel) void navigator.clipboard?.writeText(sel).catch(() => undefined);
   });
-  return { term, fit, dispose: () => { ro.disconnect(); term.dispose(); } };
+  return { term, fit, dispose: () => { stopBlinking(); ro.disconnect(); term.dispose(); } };
+}
+
+/** Half of the cursor's blink period (xterm's own CSS blink: 1 s). */
+export const CURSOR_BLINK_HALF_MS = 500;
+
+/**
+ * Blinks the cursor of a focused terminal by toggling the class `cursor-off` on its element
+ * (style.css hides the cursor under it) every CURSOR_BLINK_HALF_MS, and shows it steadily again
+ * whenever the user types. xterm's own blink (cursorBlink) is a CSS animation of colours, which
+ * Chromium cannot run on the compositor: it made the page's main thread recalculate style in every
+ * frame, 60 times a second, for as long as a console was open, most of the page's work while VMs
+ * booted. Returns the function that stops it.
+ */
+function blinkCursor(term: Terminal): () => void {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const show = (on: boolean) => term.element?.classList.toggle('cursor-off', !on);
+  const restart = () => {
+    clearInterval(timer);
+    show(true);
+    timer = setInterval(() => {
+      const el = term.element;
+      if (el?.isConnected) show(!el.classList.contains('focus') || el.classList.contains('cursor-off'));
+    }, CURSOR_BLINK_HALF_MS);
+  };
+  const typing = term.onData(restart);
+  restart();
+  return () => { clearInterval(timer); typing.dispose(); };
 }
 
 type SelectionRedraw = (start: unknown, end: unknown, columnSelectMode: boolean) => void;
 interface DomRendererInternals { _widthCache?: { get?(c: string, bold: boolean, italic: boolean): number } }
-interface RenderServiceInternals { handleSelectionChanged?: SelectionRedraw; _renderer?: { value?: DomRendererInternals } }
+interface RenderServiceInternals {
+  handleSelectionChanged?: SelectionRedraw;
+  addRefreshCallback?: (callback: FrameRequestCallback) => number;
+  _renderer?: { value?: DomRendererInternals };
+}
+interface ViewportInternals { _sync?: (ydisp?: number) => void }
+interface CoreInternals { _renderService?: RenderServiceInternals; _viewport?: ViewportInternals }
+
+function core(term: Terminal): CoreInternals | undefined {
+  return (term as unknown as { _core?: CoreInternals })._core;
+}
 
 function renderService(term: Terminal): RenderServiceInternals | undefined {
-  return (term as unknown as { _core?: { _renderService?: RenderServiceInternals } })._core?._renderService;
+  return core(term)?._renderService;
+}
+
+/**
+ * xterm.js 6 syncs its scrollbar with the buffer on every scroll of the buffer, that is at every line
+ * feed of output that fills the screen: scroll dimensions and position, showing the scrollbar and
+ * re-arming its hide timer (a setTimeout per line). A kernel's boot log spent about as much time there
+ * as in rendering the rows. Those syncs (the calls without a position) are done here once per frame,
+ * just after the rows are rendered, with the buffer's position then; the syncs that carry a
+ * position (xterm's own queued ones) go through unchanged. Internals: without them, nothing changes.
+ */
+function syncScrollbarOncePerFrame(term: Terminal): void {
+  const viewport = core(term)?._viewport;
+  const render = renderService(term);
+  const sync = viewport?._sync;
+  const addRefreshCallback = render?.addRefreshCallback;
+  if (!viewport || !render || typeof sync !== 'function' || typeof addRefreshCallback !== 'function') return;
+  let queued = false;
+  viewport._sync = (...ydisp: [number?]) => {
+    if (ydisp.length) return sync.apply(viewport, ydisp);
+    if (queued) return;
+    queued = true;
+    addRefreshCallback.call(render, () => {
+      queued = false;
+      sync.call(viewport);
+    });
+  };
 }
 
 /**
