@@ -1,10 +1,11 @@
 // boot.spec.ts — VMs boot in Chromium, each in its Web Worker on the page's shared pool: the
 // default VM (defined on the first visit, booted by the `?vm=NAME&console` link `npm start` prints)
 // answers `uname -a` typed into its xterm.js console, and a Break from "Send key" then h shows the
-// kernel's Magic SysRq help; the overview's graphs move while it runs; a
-// second tab cannot start it; its details show the uptime and kvm_stat's exit statistics; a mark written to its /dev/vda (a qcow2 volume in IndexedDB) survives
-// a page reload and a fresh boot; a VM defined from pasted XML starts. Each test saves a screenshot.
-// The tests share one page (and so one IndexedDB), in order.
+// kernel's Magic SysRq help; the wheel scrolls its console back to the boot log's first line; the
+// overview's graphs move while it runs; a second tab cannot start it; its details show the uptime
+// and kvm_stat's exit statistics; a mark written to its /dev/vda (a qcow2 volume in IndexedDB)
+// survives a page reload and a fresh boot; a VM defined from pasted XML starts. Each test saves a
+// screenshot. The tests share one page (and so one IndexedDB), in order.
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
 import { existsSync } from 'node:fs';
 
@@ -71,6 +72,23 @@ test('Send key → Break, then h: the guest kernel answers with its Magic SysRq 
   await expect(page.getByTestId('console')).toContainText(/sysrq: HELP : loglevel\(0-9\)/, { timeout: 30_000 });
   await run("echo still-''here", 'still-here'); // the shell never saw the h
   await page.screenshot({ path: 'test-results/console-sysrq-help.png' });
+});
+
+test('the console keeps the boot log in its scrollback: the wheel scrolls back to its first line', async () => {
+  const consoleView = page.getByTestId('console');
+  const slider = consoleView.locator('.scrollbar.vertical .slider');
+  const sliderTop = async () => Number.parseFloat(await slider.evaluate((e) => (e as HTMLElement).style.top));
+  await expect(consoleView).not.toContainText('Linux version');
+  expect(await sliderTop()).toBeGreaterThan(0); // the scrollbar followed the output down
+  await consoleView.hover();
+  await expect.poll(async () => { // a wheel event scrolls a few lines: turn it until the log's start shows
+    await page.mouse.wheel(0, -2000);
+    return consoleView.innerText();
+  }, { timeout: 60_000, intervals: [50] }).toMatch(/Linux version \S+-amd64/);
+  await expect.poll(sliderTop).toBe(0);
+  await page.screenshot({ path: 'test-results/console-scrollback.png' });
+  await run("echo back-''down", 'back-down'); // typing scrolls back to the prompt
+  await expect(consoleView).not.toContainText('Linux version');
 });
 
 test('the overview graphs move while the VM runs', async () => {
