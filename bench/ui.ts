@@ -30,9 +30,15 @@ const BOOT_TIMEOUT_MS = 300_000;
  * after, at the VMs' start, which the page marks in the trace (WINDOW_MARK).
  */
 const TRACER_SETTLE_MS = 1000;
+/**
+ * Only what the figure needs, since every traced event costs the page and its workers CPU: the tasks
+ * of every thread (toplevel) and the page's marks (blink.user_timing). BENCH_UI_CATEGORIES adds more
+ * to see inside a long task (devtools.timeline: frames, layout, GC, script).
+ */
+const TRACE_CATEGORIES = ['toplevel', 'blink.user_timing'];
 const WINDOW_MARK = 'wasmvirt-bench-window';
 
-interface TraceEvent { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; args?: { name?: string; data?: { message?: string } } }
+interface TraceEvent { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; args?: { name?: string } }
 
 export async function run(_args: string[]): Promise<void> {
   const server = await serveApp({ port: 5298, dev: !!process.env.BENCH_UI_DEV });
@@ -49,7 +55,7 @@ export async function run(_args: string[]): Promise<void> {
     await page.waitForTimeout(1000);
     const traced = !process.env.BENCH_UI_UNTRACED;
     if (traced) {
-      await browser.startTracing(page, { categories: ['devtools.timeline', 'toplevel', ...(process.env.BENCH_UI_CATEGORIES?.split(',') ?? [])] });
+      await browser.startTracing(page, { categories: [...TRACE_CATEGORIES, ...(process.env.BENCH_UI_CATEGORIES?.split(',') ?? [])] });
       await page.waitForTimeout(TRACER_SETTLE_MS);
     } else await page.evaluate(observeLongTasks);
     const t0 = Date.now();
@@ -81,7 +87,7 @@ export async function run(_args: string[]): Promise<void> {
  * CrRendererMain threads in the trace, the one that marked the window.
  */
 function mainThreadTasks(events: TraceEvent[]): number[] {
-  const mark = events.find((e) => e.name === 'TimeStamp' && e.args?.data?.message === WINDOW_MARK);
+  const mark = events.find((e) => e.name === WINDOW_MARK && e.ph !== 'M');
   if (!mark) throw new Error(`the trace has no ${WINDOW_MARK} mark: the page did not open the window`);
   return events.filter((e) => e.pid === mark.pid && e.tid === mark.tid && e.ph === 'X'
     && e.name === 'ThreadControllerImpl::RunTask' && e.ts + (e.dur ?? 0) >= mark.ts).map((e) => e.dur ?? 0);
@@ -127,7 +133,7 @@ async function startAll(names: string[]): Promise<void> {
   const conn = g.wasmvirt.conn;
   const readyAt: Record<string, number> = {};
   const marker = new TextEncoder().encode('WASMVIRT-READY'); // its first byte occurs only at its start
-  console.timeStamp('wasmvirt-bench-window'); // WINDOW_MARK: this function runs in the page, on its own
+  performance.mark('wasmvirt-bench-window'); // WINDOW_MARK: this function runs in the page, on its own
   for (const name of names) {
     const dom = conn.domains.lookupByName(name);
     const t0 = performance.now();
