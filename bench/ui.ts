@@ -1,16 +1,16 @@
 // ui.ts — `npm run bench -- ui`: how responsive the page stays while two VMs boot in Chromium.
-// Serves the app as `npm start` does (its production build, scripts/serve-app.ts; BENCH_UI_DEV=1: vite's
-// dev server), opens it in Debian's Chromium, defines two VMs (debian and tiny, as the New VM wizard
-// makes them from their templates), opens the debian console in xterm.js and lets it settle (fonts,
-// glyph widths), starts Chrome tracing (devtools.timeline; BENCH_UI_CATEGORIES adds categories) and
-// lets the tracer settle, then starts both VMs, marking the window's start in the trace, and traces
-// until both print WASMVIRT-READY. The longest task on the page's main thread in that window is the
-// figure (target < 50 ms): the VMs run in Web Workers,
-// the page only renders, so a long task means the page does the workers' job somewhere — or, on a
-// host with no more cores than booting VMs (host_cpus), that the OS gave the page's thread no core:
-// the trace then shows tasks much longer than the work inside them.
+// Serves the app as `npm start` does (the production build, scripts/serve-app.ts; BENCH_UI_DEV=1:
+// vite's dev server), opens it in Debian's Chromium, defines two VMs (debian and tiny, as the New VM
+// wizard makes them from their templates), opens the debian console in xterm.js and lets it settle
+// (fonts, glyph widths), starts Chrome tracing and lets the tracer settle, then starts both VMs,
+// marking the window's start in the trace, and traces until both print WASMVIRT-READY. The longest
+// task on the page's main thread in that window is the figure (target < 50 ms): the VMs run in Web
+// Workers, the page only renders, so a long task means the page does the workers' job somewhere — or,
+// on a host with no more cores than booting VMs (host_cpus), that the OS gave the page's thread no
+// core: the trace then shows tasks much longer than the CPU time inside them.
 // Lines: one per VM {"vm","ready_seconds"}, then {"bench":"ui","longest_task_ms":T,"tasks":N,...}.
-// BENCH_UI_TRACE=FILE keeps the trace (open it in chrome://tracing or Perfetto) to see what ran long.
+// BENCH_UI_TRACE=FILE keeps the trace (open it in Perfetto) to see what ran long; BENCH_UI_CATEGORIES
+// adds trace categories (e.g. devtools.timeline: frames, layout, GC, script).
 // BENCH_UI_UNTRACED=1 boots without tracing (which perturbs the page it measures) and reports the
 // Long Tasks API's entries instead: {"bench":"ui","untraced":true,"long_tasks_ms":[...],"over_50ms":N}
 // (that API sees only tasks of 50 ms or more, so it gives no figure below 50).
