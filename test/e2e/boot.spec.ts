@@ -91,6 +91,16 @@ test('the console keeps the boot log in its scrollback: the wheel scrolls back t
   await expect(consoleView).not.toContainText('Linux version');
 });
 
+test('the console rows show scrolled output in order (rows are reused as output scrolls)', async () => {
+  await run('seq 1 400', `399400${PROMPT}`); // the console's text runs its rows together
+  const rows = (await page.locator('[data-testid=console] .xterm-rows > div').allTextContents()).map((r) => r.trimEnd());
+  const last = rows.lastIndexOf('400');
+  expect(rows[last + 1]).toBe(PROMPT.trimEnd());
+  const numbers = rows.slice(0, last + 1);
+  expect(numbers).toEqual(numbers.map((_, i) => String(400 - last + i)));
+  expect(numbers.length).toBeGreaterThan(10);
+});
+
 test('the overview graphs move while the VM runs', async () => {
   await go('#/overview');
   const cpu = page.getByTestId('vm-row-debian').locator('canvas.sparkline').first();

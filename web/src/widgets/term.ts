@@ -5,6 +5,7 @@
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
+import { reuseRows } from './row-reuse.js';
 
 export interface FittedTerminal {
   term: Terminal;
@@ -20,6 +21,7 @@ export function openTerminal(container: HTMLElement): FittedTerminal {
   term.open(container);
   skipIdleSelectionRedraws(term);
   syncScrollbarOncePerFrame(term);
+  reuseRows(renderService(term)?._renderer?.value);
   measureGlyphsAhead(term);
   const stopBlinking = blinkCursor(term);
   const fit = () => { try { fitter.fit(); } catch { /* hidden panel */ } };
@@ -34,7 +36,7 @@ export function openTerminal(container: HTMLElement): FittedTerminal {
 }
 
 /** Half of the cursor's blink period (xterm's own CSS blink: 1 s). */
-export const CURSOR_BLINK_HALF_MS = 500;
+const CURSOR_BLINK_HALF_MS = 500;
 
 /**
  * Blinks the cursor of a focused terminal by toggling the class `cursor-off` on its element
@@ -81,7 +83,7 @@ function renderService(term: Terminal): RenderServiceInternals | undefined {
 /**
  * xterm.js 6 syncs its scrollbar with the buffer on every scroll of the buffer, that is at every line
  * feed of output that fills the screen: scroll dimensions and position, showing the scrollbar and
- * re-arming its hide timer (a setTimeout per line). A kernel's boot log spent about as much time there
+ * re-arming its hide timer (a setTimeout per line). A kernel's boot log spent half as much time there
  * as in rendering the rows. Those syncs (the calls without a position) are done here once per frame,
  * just after the rows are rendered, with the buffer's position then; the syncs that carry a
  * position (xterm's own queued ones) go through unchanged. Internals: without them, nothing changes.
