@@ -1,6 +1,7 @@
-// Assembles the guests' initramfs: busybox-static, the project's /init, a
-// /dev/console node and, for the "debian" image, the virtio modules of Debian's
-// kernel with the insmod order in /etc/wasmvirt/modules.
+// Assembles the guests' initramfs: busybox-static, the project's /init with its
+// network set-up (/lib/wasmvirt/ipconfig) and udhcpc's event script
+// (/etc/udhcpc/default.script), a /dev/console node and, for the "debian" image,
+// the virtio modules of Debian's kernel with the insmod order in /etc/wasmvirt/modules.
 //
 // Invariants: the archive holds only what is named here (no host files leak in),
 // every entry is root-owned with mtime 0, and the bytes depend only on the inputs
@@ -13,7 +14,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CpioArchive } from './cpio.js';
 
-export const INIT_SCRIPT = new URL('../../images/initramfs/init', import.meta.url);
+/** The guest's scripts: path in the archive → file under images/initramfs/ (all executable). */
+export const GUEST_SCRIPTS: Record<string, string> = {
+  init: 'init',
+  'lib/wasmvirt/ipconfig': 'ipconfig',
+  'etc/udhcpc/default.script': 'default.script',
+};
+export const GUEST_SCRIPTS_DIR = new URL('../../images/initramfs/', import.meta.url);
 
 /** The virtio drivers of Debian's kernel, then its ext4 filesystem, in dependency order (FACTS). */
 export const DEBIAN_VIRTIO_MODULES = [
@@ -58,7 +65,7 @@ export function baseArchive(busyboxRoot: string): CpioArchive {
     if (applet === 'bin/busybox' || applet === 'linuxrc' || a.has(applet)) continue;
     a.symlink(applet, '/bin/busybox');
   }
-  a.file('init', readFileSync(INIT_SCRIPT), 0o755);
+  for (const [path, file] of Object.entries(GUEST_SCRIPTS)) a.file(path, readFileSync(new URL(file, GUEST_SCRIPTS_DIR)), 0o755);
   return a;
 }
 

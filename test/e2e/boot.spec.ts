@@ -2,7 +2,8 @@
 // default VM (defined on the first visit, booted by the `?vm=NAME&console` link `npm start` prints)
 // answers `uname -a` typed into its xterm.js console, and a Break from "Send key" then h shows the
 // kernel's Magic SysRq help; the wheel scrolls its console back to the boot log's first line; the
-// overview's graphs move while it runs; a second tab cannot start it; its details show the uptime
+// overview's graphs move while it runs; it takes a DHCP lease under its own name (its kernel command
+// line's ip=), listed under Networks; a second tab cannot start it; its details show the uptime
 // and kvm_stat's exit statistics; a mark written to its /dev/vda (a qcow2 volume in IndexedDB)
 // survives a page reload and a fresh boot; a VM defined from pasted XML starts. Each test saves a
 // screenshot. The tests share one page (and so one IndexedDB), in order.
@@ -52,7 +53,7 @@ test('the default VM boots from the start link and answers uname -a on its conso
   await ready(page, '/?vm=debian&console');
   await expect(page.getByTestId('vm-state')).toHaveText('running', { timeout: 30_000 });
   await bootedToShell();
-  await run('uname -a', /Linux wasmvirt \S+-amd64 .* x86_64 GNU\/Linux/);
+  await run('uname -a', /Linux debian \S+-amd64 .* x86_64 GNU\/Linux/); // the hostname is the VM's (ip=::::debian:eth0:dhcp)
   await page.screenshot({ path: 'test-results/default-vm-console.png' });
   // the focused console's cursor blinks by a class toggled twice a second, not by a CSS animation
   // (which Chromium runs on the main thread, restyling the page in every frame)
@@ -109,6 +110,19 @@ test('the overview graphs move while the VM runs', async () => {
   await expect.poll(async () => Number(await cpu.getAttribute('data-points')), { timeout: 20_000 }).toBeGreaterThan(first + 1);
   await expect.poll(async () => Number(await page.getByTestId('host-summary').getAttribute('data-used-bytes')), { timeout: 5_000 }).toBeGreaterThan(0);
   await page.screenshot({ path: 'test-results/overview-graphs.png' });
+});
+
+test('the VM takes a DHCP lease under its name from the default network, listed under Networks', async () => {
+  await go('#/networks');
+  // the guest's /init left udhcpc running since the boot; the page looks at the leases every 2 s
+  const lease = page.getByTestId('leases-default').locator('tr[data-testid^=lease-]');
+  await expect(lease).toHaveCount(1, { timeout: 30_000 });
+  await expect(lease.locator('td').nth(2)).toHaveText(/^192\.168\.122\.\d+\/24$/);
+  await expect(lease.locator('td').nth(3)).toHaveText('debian');
+  const address = (await lease.locator('td').nth(2).textContent())!.split('/')[0]!;
+  await page.screenshot({ path: 'test-results/network-leases.png' });
+  await go('#/vm/debian/console');
+  await run('ip -4 -o addr show dev eth0', `inet ${address}/24`);
 });
 
 test('a second tab cannot start the VM that runs in the first', async () => {

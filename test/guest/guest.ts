@@ -158,23 +158,20 @@ export class GuestVm {
   }
 }
 
-/** udhcpc's event script: configure the address (and default route) it got. */
-const UDHCPC_SCRIPT = [
-  '#!/bin/sh',
-  'case "$1" in bound|renew)',
-  '  ip addr flush dev $interface',
-  '  ip addr add $ip/$mask dev $interface',
-  '  [ -n "$router" ] && ip route add default via ${router%% *} dev $interface',
-  '  echo "lease $ip" ;;',
-  'esac',
-];
-
-/** Brings eth0 up with a DHCP lease; returns the address. */
+/**
+ * Brings eth0 up with a DHCP lease (busybox udhcpc in the foreground, with the image's own event
+ * script, /etc/udhcpc/default.script); returns the address it set on eth0.
+ */
 export async function dhcp(g: GuestVm): Promise<string> {
-  await g.ok(`printf '%s\\n' ${UDHCPC_SCRIPT.map((l) => `'${l.replace(/'/g, `'\\''`)}'`).join(' ')} > /tmp/udhcpc.sh && chmod +x /tmp/udhcpc.sh`);
   await g.ok('ip link set lo up && ip link set eth0 up');
-  const out = await g.ok('udhcpc -i eth0 -n -q -t 10 -T 2 -s /tmp/udhcpc.sh 2>&1', 300);
-  const m = /lease (\d+\.\d+\.\d+\.\d+)/.exec(out);
-  if (!m) throw new Error(`no DHCP lease:\n${out}`);
+  await g.ok('udhcpc -i eth0 -n -q -t 10 -T 2 2>&1', 300);
+  return eth0Address(g);
+}
+
+/** The IPv4 address on eth0 (throws naming what eth0 has if there is none). */
+export async function eth0Address(g: GuestVm): Promise<string> {
+  const out = await g.ok('ip -4 -o addr show dev eth0');
+  const m = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out);
+  if (!m) throw new Error(`${g.opts.name}: eth0 has no IPv4 address:\n${out}`);
   return m[1]!;
 }

@@ -1,13 +1,15 @@
 // net.test.ts — two debian guests on the default NAT network (issue 6, "Done when"), wired the way
 // the Node hypervisor wires NICs: each VM's virtio-net in its worker_thread, frame rings to a
 // NicBridge on the network's VirtualSwitch, whose Gateway answers ARP, ICMP and DHCP. Both get a
-// lease with busybox udhcpc (listed like `virsh net-dhcp-leases`), ping the gateway and each other,
+// lease with busybox udhcpc (listed like `virsh net-dhcp-leases`): one runs it from its shell, the
+// other's /init runs it for `ip=::::net-1:eth0:dhcp` on its kernel command line, as initramfs-tools
+// would, and names the guest (and its lease) net-1. They ping the gateway and each other,
 // and move 16 MiB by TCP with busybox nc; the md5sums match. The same file then goes by HTTP
 // (busybox httpd's sendfile, wget): with the guests' checksum and segmentation offload (TSO, partial
 // checksums) the frames cross the switch as super-segments of up to 64 KiB, and the md5sum still matches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerHypervisor } from '../../src/worker/hypervisor.js';
-import { debianHasExt4, dhcp, GuestVm, guestHypervisor } from './guest.js';
+import { debianHasExt4, dhcp, eth0Address, GuestVm, guestHypervisor } from './guest.js';
 
 const MACS = ['52:54:00:6e:00:0a', '52:54:00:6e:00:0b'];
 
@@ -19,21 +21,33 @@ describe.skipIf(!debianHasExt4())('two debian guests on one virtual network', ()
 
   beforeAll(async () => {
     hv = await guestHypervisor(768);
-    [a, b] = await Promise.all(MACS.map((mac, i) => GuestVm.boot(hv, { name: `net-${i}`, nics: [{ mac, network: 'default' }] })));
+    [a, b] = await Promise.all(MACS.map((mac, i) => GuestVm.boot(hv, {
+      name: `net-${i}`, nics: [{ mac, network: 'default' }], cmdline: i === 1 ? 'console=ttyS0 quiet ip=::::net-1:eth0:dhcp' : undefined,
+    })));
   }, 900_000);
 
   afterAll(async () => {
     await Promise.all([a?.destroy(), b?.destroy()]);
   });
 
-  it('both get DHCP leases from the network, listed by MAC', async () => {
-    ip.push(await dhcp(a), await dhcp(b));
+  it('both get DHCP leases from the network, listed by MAC (and the hostname ip= gave)', async () => {
+    ip.push(await dhcp(a));
+    // b's /init left udhcpc running in the background: its lease comes without a word from the shell
+    await b.ok('for i in $(seq 300); do ip -4 -o addr show dev eth0 | grep -q inet && break; usleep 100000; done');
+    ip.push(await eth0Address(b));
     expect(ip[0]).toMatch(/^192\.168\.122\.\d+$/);
     expect(ip[1]).toMatch(/^192\.168\.122\.\d+$/);
     expect(ip[0]).not.toBe(ip[1]);
     const leases = hv.networkLeases('default')!;
     for (let i = 0; i < 2; i++) expect(leases.find((l) => l.mac === MACS[i])?.ip).toBe(ip[i]);
+    expect(leases.find((l) => l.mac === MACS[1])?.hostname).toBe('net-1');
+    expect((await b.ok('hostname')).trim()).toBe('net-1');
     expect(await a.ok('ip -4 addr show eth0')).toContain(`inet ${ip[0]}/24`);
+    // the image's udhcpc event script also set the default route and the network's DNS server
+    for (const g of [a, b]) {
+      expect(await g.ok('ip route show default')).toMatch(/^default via 192\.168\.122\.1 dev eth0/m);
+      expect(await g.ok('cat /etc/resolv.conf')).toMatch(/^nameserver 192\.168\.122\.1$/m);
+    }
   }, 600_000);
 
   it('each pings the gateway, and one pings the other', async () => {

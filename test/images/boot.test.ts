@@ -29,7 +29,7 @@ describe.each(images)('guest image $name', ({ name, payload, modules, timeout })
     const members = readCpio(gunzipSync(readFileSync(join(dir, manifest.initramfs.file))));
     const by = new Map(members.map((m) => [m.path, m]));
     expect(by.get('dev/console')).toMatchObject({ kind: 'chardev', rdev: { major: 5, minor: 1 } });
-    expect(by.get('init')).toMatchObject({ kind: 'file', perm: 0o755 });
+    for (const script of ['init', 'lib/wasmvirt/ipconfig', 'etc/udhcpc/default.script']) expect(by.get(script)).toMatchObject({ kind: 'file', perm: 0o755 });
     expect(by.get('bin/sh')).toMatchObject({ kind: 'symlink', target: '/bin/busybox' });
     expect(by.get('bin/busybox')?.kind).toBe('file');
     expect(manifest.initramfs.modules).toHaveLength(modules);

@@ -2,6 +2,9 @@
 // (each described by its manifest.json), and the domain XML of a VM made from one: its kernel and
 // initramfs by URL, a qcow2 disk created in the default pool, a NIC on a network, the serial
 // console, virtio-rng and the balloon. The New VM wizard and the first-visit default VM use it.
+// With a NIC, the kernel command line carries initramfs-tools' ip=::::<hostname>:eth0:dhcp: the
+// guest's /init takes a DHCP lease on eth0 and names itself after the VM (so the network's lease
+// list and DNS show that name), unless the name is no hostname (then ip=dhcp).
 import type { Connect } from '../../src/virt/driver/connect.js';
 
 export const TEMPLATES = ['debian', 'tiny'];
@@ -54,7 +57,7 @@ export function domainXml(m: Manifest, c: TemplateChoice, diskPath?: string): st
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>/images/${m.name}/${m.kernel.file}</kernel>
     <initrd>/images/${m.name}/${m.initramfs.file}</initrd>
-    <cmdline>${m.cmdline}</cmdline>
+    <cmdline>${c.network ? `${m.cmdline} ${ipConfig(c.name)}` : m.cmdline}</cmdline>
   </os>
   <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
@@ -66,6 +69,11 @@ ${diskXml}${nic}    <serial type='pty'/>
     <memballoon model='virtio'><stats period='5'/></memballoon>
   </devices>
 </domain>`;
+}
+
+/** The kernel command line's ip= for DHCP on eth0, naming the guest `name` if it is a hostname (RFC 1123 label). */
+export function ipConfig(name: string): string {
+  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(name) ? `ip=::::${name}:eth0:dhcp` : 'ip=dhcp';
 }
 
 /**
