@@ -121,6 +121,8 @@ test('the VM takes a DHCP lease under its name from the default network, listed 
   await expect(lease.locator('td').nth(3)).toHaveText('debian');
   const address = (await lease.locator('td').nth(2).textContent())!.split('/')[0]!;
   await page.screenshot({ path: 'test-results/network-leases.png' });
+  await go('#/vm/debian/devices'); // the interface's address, as virsh domifaddr gives it
+  await expect(page.getByTestId('devices')).toContainText(`${address}/24`, { timeout: 5_000 });
   await go('#/vm/debian/console');
   await run('ip -4 -o addr show dev eth0', `inet ${address}/24`);
 });

@@ -125,7 +125,7 @@ describe('tab completion', () => {
     env.files.set('a.xml', domainXml('alpha'));
     env.files.set('b.xml', domainXml('alpine'));
     const s = session(env);
-    expect(complete(s.vsh, 'dom')[0]).toEqual(['domblklist', 'domblkstat', 'domid', 'domiflist', 'domifstat', 'dominfo',
+    expect(complete(s.vsh, 'dom')[0]).toEqual(['domblklist', 'domblkstat', 'domid', 'domifaddr', 'domiflist', 'domifstat', 'dominfo',
       'dommemstat', 'domname', 'domstate', 'domstats', 'domuuid']);
     expect(complete(s.vsh, 'list --in')).toEqual([['--inactive'], '--in']);
     expect(complete(s.vsh, 'start al')).toEqual([[], 'al']);

@@ -24,7 +24,7 @@ import { PoolDriver } from './pools.js';
 import type { StorageHost } from './storage-host.js';
 import { VolumeDriver } from './volumes.js';
 import { Tuning } from './tuning.js';
-import { noDomainByName, noVolume, operationInvalid } from './errors.js';
+import { noDomainByName, notRunning, noVolume, operationInvalid } from './errors.js';
 import { capabilitiesXML } from './capabilities.js';
 
 export const LIBRARY_VERSION: string = pkg.version;
@@ -40,6 +40,17 @@ export interface ConnectOptions {
 
 const URIS = ['wasmvirt:///system', 'wasmvirt:///session'];
 export const DEFAULT_URI = URIS[0];
+
+/** virDomainInterfaceAddresses' sources (VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_*), in their order. */
+export const IF_ADDR_SOURCES = ['lease', 'agent', 'arp'] as const;
+export type IfAddrSource = (typeof IF_ADDR_SOURCES)[number];
+
+/** virDomainInterface: an interface of a running domain and the addresses it has. */
+export interface DomainInterface {
+  name: string;
+  hwaddr: string;
+  addrs: { type: 'ipv4' | 'ipv6'; addr: string; prefix: number }[];
+}
 
 /** libvirt encodes versions as major*1e6 + minor*1e3 + micro. */
 export function encodeVersion(v: string): number {
@@ -156,6 +167,25 @@ export class Connect {
     } catch {
       throw noDomainByName(text);
     }
+  }
+
+  /**
+   * virDomainInterfaceAddresses. Source lease: the running domain's interfaces on libvirt networks
+   * that hold a DHCP lease there, with its addresses (as qemuGetDHCPInterfaces: an interface
+   * without a lease is left out). There is no guest agent channel and no host ARP table to ask.
+   */
+  interfaceAddresses(dom: DomainObj, source: IfAddrSource = 'lease'): DomainInterface[] {
+    if (!dom.isActive()) throw notRunning();
+    if (source === 'agent') throw new VirError('VIR_ERR_ARGUMENT_UNSUPPORTED', 'QEMU guest agent is not configured');
+    if (source === 'arp') throw new VirError('VIR_ERR_NO_SUPPORT', 'interface addresses from the host ARP table: the virtual networks keep none');
+    const out: DomainInterface[] = [];
+    for (const i of dom.def.devices.interfaces) {
+      if (i.type !== 'network' || !i.source.network) continue;
+      const leases = this.networks.dhcpLeases(this.networks.lookupByName(i.source.network), i.mac);
+      if (!leases.length) continue;
+      out.push({ name: i.target ?? '', hwaddr: i.mac, addrs: leases.map((l) => ({ type: l.type, addr: l.ipaddr, prefix: l.prefix })) });
+    }
+    return out;
   }
 
   private async resolveDisks(def: DomainDef): Promise<ResolvedDisk[]> {

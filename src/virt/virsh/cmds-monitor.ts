@@ -1,8 +1,9 @@
 /*
  * cmds-monitor.ts — virsh's "Domain Monitoring" commands
  * (tools/virsh-domain-monitor.c): list, dominfo, domstate, domblklist,
- * domblkstat, domiflist, domifstat, dommemstat. Layouts are virsh's: the
- * vshTable for lists, "%-15s %s" for dominfo, "%s %s %lld" for the stat lines.
+ * domblkstat, domiflist, domifaddr, domifstat, dommemstat. Layouts are virsh's: the
+ * vshTable for lists, "%-15s %s" for dominfo, "%s %s %lld" for the stat lines,
+ * " %-10s %-17s    %-12s %s" for domifaddr's rows.
  */
 import { VirError } from '../error.js';
 import type { DomainObj } from '../driver/domain-obj.js';
@@ -11,6 +12,7 @@ import type { CmdDef } from './command.js';
 import { lookupDomain, optBool, optConfig, optCurrent, optDomain, optLive } from './common.js';
 import { VshTable, padRight, seconds1 } from './format.js';
 import { domstats } from './cmds-domstats.js';
+import { IF_ADDR_SOURCES, type DomainInterface, type IfAddrSource } from '../driver/connect.js';
 
 const LIST_OPTS = [
   ['inactive', 'list inactive domains'], ['all', 'list inactive & active domains'],
@@ -174,6 +176,38 @@ const domiflist: CmdDef = {
   },
 };
 
+const domifaddr: CmdDef = {
+  name: 'domifaddr', help: "Get network interfaces' addresses for a running domain",
+  desc: "Get network interfaces' addresses for a running domain",
+  opts: [optDomain('domain name, id or uuid', 'domain-active'),
+    { name: 'interface', type: 'string', help: 'network interface name', completer: 'iface' },
+    optBool('full', 'always display names and MACs of interfaces'),
+    { name: 'source', type: 'string', help: "address source: 'lease', 'agent', or 'arp'" }],
+  async run(vsh, cmd) {
+    const source = cmd.string('source') ?? 'lease';
+    if (!(IF_ADDR_SOURCES as readonly string[]).includes(source)) {
+      vsh.error(`Unknown data source '${source}'`);
+      return false;
+    }
+    const l = await lookupDomain(vsh, cmd);
+    if (!l) return false;
+    let ifaces: DomainInterface[] = [];
+    if (!(await vsh.attempt('Failed to query for interfaces addresses', () => {
+      ifaces = l.conn.interfaceAddresses(l.dom, source as IfAddrSource);
+    }))) return false;
+    if (!vsh.quiet) vsh.print(` ${padRight('Name', 10)} ${padRight('MAC address', 20)} ${padRight('Protocol', 8)}     Address\n${'-'.repeat(79)}\n`);
+    const only = cmd.string('interface');
+    for (const i of ifaces) {
+      if (only !== undefined && only !== i.name) continue;
+      i.addrs.forEach((a, j) => {
+        const first = cmd.bool('full') || j === 0;
+        vsh.print(` ${padRight(first ? i.name : '-', 10)} ${padRight(first ? i.hwaddr : '-', 17)}    ${padRight(a.type, 12)} ${a.addr}/${a.prefix}\n`);
+      });
+    }
+    return true;
+  },
+};
+
 const BLK_FIELDS = [
   ['rdReq', 'rd_req', 'number of read operations:'], ['rdBytes', 'rd_bytes', 'number of bytes read:'],
   ['wrReq', 'wr_req', 'number of write operations:'], ['wrBytes', 'wr_bytes', 'number of bytes written:'],
@@ -276,5 +310,5 @@ const dommemstat: CmdDef = {
 };
 
 export const domainMonitorCmds: CmdDef[] = [
-  domblklist, domblkstat, domifstat, domiflist, dominfo, dommemstat, domstate, domstats, list,
+  domblklist, domblkstat, domifaddr, domifstat, domiflist, dominfo, dommemstat, domstate, domstats, list,
 ];
