@@ -7,7 +7,7 @@ import { HostOnlyHypervisor } from '../virt/env-node.js';
 import type { NetworkDef } from '../virt/conf/network/types.js';
 import { VirError } from '../virt/error.js';
 import type {
-  HostDhcpLease, HostInfo, Hypervisor, RunningVm, StartOptions, VmHooks,
+  HostDhcpLease, HostInfo, HostNeighbour, Hypervisor, RunningVm, StartOptions, VmHooks,
 } from '../virt/hypervisor.js';
 import type { DomainDef } from '../virt/conf/domain/types.js';
 
@@ -64,5 +64,9 @@ export class LazyHypervisor implements Hypervisor {
 
   networkLeases(network: string): HostDhcpLease[] | undefined {
     return this.resolved?.networkLeases?.(network);
+  }
+
+  networkNeighbours(network: string): HostNeighbour[] | undefined {
+    return this.resolved?.networkNeighbours?.(network);
   }
 }

@@ -185,6 +185,12 @@ export interface HostInfo {
 }
 
 /** A lease of a virtual network's DHCP server (the shape of src/vmm/net/dhcp.ts DhcpLease). */
+/** An entry of a network's neighbour table (the host's ARP table on virbrN). */
+export interface HostNeighbour {
+  ip: string;
+  mac: string;
+}
+
 export interface HostDhcpLease {
   mac: string;
   ip: string;
@@ -204,10 +210,12 @@ export interface Hypervisor {
   /**
    * Optional, for a hypervisor that runs the virtual switches (what virbrN +
    * dnsmasq are to libvirt): a network became active / inactive, and the
-   * active leases of its DHCP server. Without them the driver keeps its own
-   * lease table (NetworkDriver.dhcpRequest).
+   * active leases of its DHCP server, and the neighbour (ARP) table of its
+   * gateway. Without them the driver keeps its own lease table
+   * (NetworkDriver.dhcpRequest) and knows no neighbours.
    */
   networkStarted?(def: NetworkDef): void;
   networkStopped?(name: string): void;
   networkLeases?(network: string): HostDhcpLease[] | undefined;
+  networkNeighbours?(network: string): HostNeighbour[] | undefined;
 }

@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import type { DomainDef } from '../virt/conf/domain/types.js';
 import type { NetworkDef } from '../virt/conf/network/types.js';
-import type { ConsoleStream, HostDhcpLease, HostInfo, Hypervisor, RunningVm, StartOptions, VmHooks } from '../virt/hypervisor.js';
+import type { ConsoleStream, HostDhcpLease, HostInfo, HostNeighbour, Hypervisor, RunningVm, StartOptions, VmHooks } from '../virt/hypervisor.js';
 import type { Kvm } from '../vmm/kvm/index.js';
 import { HostConsole } from './console-stream.js';
 import { machineSpecFromDomain, type BootFileResolver } from './machine-spec.js';
@@ -72,6 +72,11 @@ export class WorkerHypervisor implements Hypervisor {
     return this.fabric.get(name)?.gateway?.dhcp?.activeLeases().map((l) => ({
       mac: l.mac, ip: l.ip, hostname: l.hostname, clientId: l.clientId, expiry: l.expiry,
     }));
+  }
+
+  /** The network gateway's neighbour table (what /proc/net/arp shows for virbrN). */
+  networkNeighbours(name: string): HostNeighbour[] | undefined {
+    return this.fabric.get(name)?.gateway?.neighbours();
   }
 
   async start(def: DomainDef, options: StartOptions, hooks: VmHooks): Promise<RunningVm> {

@@ -50,12 +50,15 @@ describe.skipIf(!debianHasExt4())('two debian guests on one virtual network', ()
     }
   }, 600_000);
 
-  it('each pings the gateway, and one pings the other', async () => {
+  it('each pings the gateway, and one pings the other; the gateway knows both by ARP', async () => {
     expect(ip).toHaveLength(2);
     await a.ok('ping -c 2 -W 5 192.168.122.1', 120);
     await b.ok('ping -c 2 -W 5 192.168.122.1', 120);
     const out = await a.ok(`ping -c 3 -W 5 ${ip[1]}`, 120);
     expect(out).toMatch(/3 packets transmitted, 3 packets received/);
+    // both asked for the gateway by ARP: its neighbour table (domifaddr --source arp) has them
+    const table = hv.networkNeighbours('default')!;
+    for (let i = 0; i < 2; i++) expect(table).toContainEqual({ ip: ip[i], mac: MACS[i] });
   }, 300_000);
 
   it('moves 16 MiB by TCP with busybox nc; the md5sums match', async () => {

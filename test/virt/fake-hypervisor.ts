@@ -6,7 +6,7 @@
 // except that guest reactions to the power button and reboot happen on the
 // next macrotask (await settle()).
 import type {
-  ConsoleStream, HostInfo, Hypervisor, RunningVm, StartOptions, VmHooks, VmStats,
+  ConsoleStream, HostInfo, HostNeighbour, Hypervisor, RunningVm, StartOptions, VmHooks, VmStats,
 } from '../../src/virt/hypervisor.js';
 import type { DiskIoTune, DomainDef } from '../../src/virt/conf/index.js';
 
@@ -176,6 +176,12 @@ export class FakeHypervisor implements Hypervisor {
   readonly vms: FakeVm[] = [];
   /** When set, the next start() rejects with it. */
   failNextStart: Error | undefined;
+  /** The networks' neighbour tables (their gateways' ARP entries), by network name. */
+  readonly neighbours = new Map<string, HostNeighbour[]>();
+
+  networkNeighbours(network: string): HostNeighbour[] | undefined {
+    return this.neighbours.get(network);
+  }
 
   async version(): Promise<number> {
     return 1000; // 0.1.0, as core.wasm's core_version() encodes it

@@ -11,6 +11,7 @@
 //   #!blk DOM DEV RDREQ RDBYTES WRREQ WRBYTES     disk counters
 //   #!net DOM DEV RXBYTES RXPKTS TXBYTES TXPKTS   interface counters
 //   #!lease NET MAC [HOSTNAME]   the network's DHCP server hands out a lease
+//   #!arp NET MAC IP             the network's gateway learns IP → MAC (its neighbour table)
 // Regenerate after a reviewed change with UPDATE_GOLDEN=1.
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,10 @@ async function directive(env: Env, s: Session, line: string): Promise<void> {
   const conn = await s.vsh.conn();
   if (cmd === 'lease') {
     conn.networks.dhcpRequest(conn.networks.lookupByName(a[0]), a[1], a[2]);
+    return;
+  }
+  if (cmd === 'arp') {
+    env.hv.neighbours.set(a[0], [...(env.hv.neighbours.get(a[0]) ?? []), { mac: a[1], ip: a[2] }]);
     return;
   }
   const vm = env.hv.vm(a[0]);

@@ -170,20 +170,29 @@ export class Connect {
   }
 
   /**
-   * virDomainInterfaceAddresses. Source lease: the running domain's interfaces on libvirt networks
-   * that hold a DHCP lease there, with its addresses (as qemuGetDHCPInterfaces: an interface
-   * without a lease is left out). There is no guest agent channel and no host ARP table to ask.
+   * virDomainInterfaceAddresses of a running domain.
+   *  - lease: its interfaces on libvirt networks that hold a DHCP lease there, with the leases'
+   *    addresses (as qemuGetDHCPInterfaces: an interface without a lease is left out).
+   *  - arp: an entry per neighbour-table entry of its networks with the interface's MAC, prefix 0
+   *    (as qemuARPGetInterfaces reads the host's ARP table): addresses set by hand show too.
+   *  - agent: there is no guest agent channel to ask.
    */
   interfaceAddresses(dom: DomainObj, source: IfAddrSource = 'lease'): DomainInterface[] {
     if (!dom.isActive()) throw notRunning();
     if (source === 'agent') throw new VirError('VIR_ERR_ARGUMENT_UNSUPPORTED', 'QEMU guest agent is not configured');
-    if (source === 'arp') throw new VirError('VIR_ERR_NO_SUPPORT', 'interface addresses from the host ARP table: the virtual networks keep none');
     const out: DomainInterface[] = [];
     for (const i of dom.def.devices.interfaces) {
       if (i.type !== 'network' || !i.source.network) continue;
-      const leases = this.networks.dhcpLeases(this.networks.lookupByName(i.source.network), i.mac);
-      if (!leases.length) continue;
-      out.push({ name: i.target ?? '', hwaddr: i.mac, addrs: leases.map((l) => ({ type: l.type, addr: l.ipaddr, prefix: l.prefix })) });
+      const net = this.networks.lookupByName(i.source.network);
+      const name = i.target ?? '';
+      if (source === 'arp') {
+        for (const n of this.networks.neighbours(net)) {
+          if (n.mac === i.mac.toLowerCase()) out.push({ name, hwaddr: i.mac, addrs: [{ type: 'ipv4', addr: n.ip, prefix: 0 }] });
+        }
+        continue;
+      }
+      const leases = this.networks.dhcpLeases(net, i.mac);
+      if (leases.length) out.push({ name, hwaddr: i.mac, addrs: leases.map((l) => ({ type: l.type, addr: l.ipaddr, prefix: l.prefix })) });
     }
     return out;
   }

@@ -15,7 +15,7 @@ import {
   checkUniqueDefinition, formatNetworkXML, parseNetworkXML, type NetworkDef, type NetworkIpDef,
 } from '../conf/index.js';
 import type { StateStore } from '../store/types.js';
-import type { Hypervisor } from '../hypervisor.js';
+import type { HostNeighbour, Hypervisor } from '../hypervisor.js';
 import type { EventBus } from './events.js';
 import { fillNetworkDefaults } from '../conf/network/network.js';
 import { persistRecord, removeRecord } from './persist.js';
@@ -66,8 +66,8 @@ export class NetworkDriver {
   constructor(
     private readonly store: StateStore,
     private readonly events: EventBus,
-    /** The hypervisor's switches, when it runs them (hypervisor.ts: networkStarted/Stopped/Leases). */
-    private readonly switches: Pick<Hypervisor, 'networkStarted' | 'networkStopped' | 'networkLeases'> = {},
+    /** The hypervisor's switches, when it runs them (hypervisor.ts: networkStarted/Stopped/Leases/Neighbours). */
+    private readonly switches: Pick<Hypervisor, 'networkStarted' | 'networkStopped' | 'networkLeases' | 'networkNeighbours'> = {},
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
@@ -278,6 +278,12 @@ export class NetworkDriver {
     return all
       .filter((l) => l.expiryTime > now && (!mac || l.mac === mac.toLowerCase()))
       .sort((a, b) => ipToInt(a.ipaddr) - ipToInt(b.ipaddr));
+  }
+
+  /** The active network's neighbour table (the host's ARP entries on its bridge), MACs in lower case. */
+  neighbours(obj: NetworkObj): HostNeighbour[] {
+    if (!obj.active) return [];
+    return (this.switches.networkNeighbours?.(obj.name) ?? []).map((n) => ({ ip: n.ip, mac: n.mac.toLowerCase() }));
   }
 
   private async save(obj: NetworkObj, def: NetworkDef, autostart: boolean, active: boolean): Promise<void> {

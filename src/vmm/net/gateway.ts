@@ -1,9 +1,11 @@
 // gateway.ts — the host side of a libvirt network on its virtual switch (what virbr0's address
 // and dnsmasq are in the real stack): it answers ARP for the gateway address, ICMP echo to it, DHCP
-// and DNS. Frames arrive through the switch port; replies go back the same way.
+// and DNS. Frames arrive through the switch port; replies go back the same way. Like the host's
+// neighbour table on virbr0 (what `ip neigh` and /proc/net/arp show), it learns the MAC of each
+// address on the subnet that asks for the gateway by ARP, and keeps entries it has up to date.
 import {
   buildIpv4Frame, buildUdp, etherType, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER, internetChecksum,
-  ipToNumber, IPPROTO_ICMP, IPPROTO_UDP, macFromBytes, macToBytes, parseIpv4, parseUdp, writeEthernet,
+  ipFromNumber, ipToNumber, IPPROTO_ICMP, IPPROTO_UDP, macFromBytes, macToBytes, parseIpv4, parseUdp, writeEthernet,
   BROADCAST_MAC, type Mac,
 } from './frame.js';
 import { DhcpServer, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, parseDhcp, type DhcpConfig } from './dhcp.js';
@@ -21,14 +23,23 @@ export interface GatewayConfig {
   dnsHosts?: { ip: string; hostnames: string[] }[];
 }
 
+/** Linux's gc_thresh3: the most neighbour entries the table holds; the oldest make way. */
+export const NEIGHBOUR_LIMIT = 1024;
+
+export interface Neighbour { ip: string; mac: Mac }
+
 export class Gateway implements SwitchPortOwner {
   readonly port: SwitchPort;
   readonly dhcp: DhcpServer | null;
   readonly dns: DnsServer;
   private readonly ip: number;
+  private readonly mask: number;
+  /** IPv4 address → MAC, oldest first. */
+  private readonly neighbourTable = new Map<number, Mac>();
 
   constructor(sw: VirtualSwitch, readonly config: GatewayConfig) {
     this.ip = ipToNumber(config.ip);
+    this.mask = ipToNumber(config.netmask);
     this.dhcp = config.dhcp
       ? new DhcpServer({ ...config.dhcp, serverIp: config.ip, netmask: config.netmask, domain: config.domain })
       : null;
@@ -47,12 +58,22 @@ export class Gateway implements SwitchPortOwner {
     return entry?.ip ?? this.dhcp?.lookupName(name) ?? null;
   }
 
-  /** RFC 826: a request for our address gets a reply with our MAC. */
+  /** The neighbour table: each address on the subnet with the MAC it last had, by address. */
+  neighbours(): Neighbour[] {
+    return [...this.neighbourTable].sort((a, b) => a[0] - b[0]).map(([ip, mac]) => ({ ip: ipFromNumber(ip), mac }));
+  }
+
+  /**
+   * RFC 826: a request for our address gets a reply with our MAC. As Linux's arp_process: a request
+   * or reply for our address enters the sender in the neighbour table; any other ARP only updates
+   * an entry that is there.
+   */
   private arp(frame: Uint8Array): void {
     const a = frame.subarray(ETH_HEADER);
-    if (a.length < 28 || a[7] !== 1) return; // only requests
+    if (a.length < 28 || a[0] !== 0 || a[1] !== 1 || a[2] !== 8 || a[3] !== 0 || a[4] !== 6 || a[5] !== 4) return;
     const target = (a[24]! << 24 | a[25]! << 16 | a[26]! << 8 | a[27]!) >>> 0;
-    if (target !== this.ip) return;
+    this.learn((a[14]! << 24 | a[15]! << 16 | a[16]! << 8 | a[17]!) >>> 0, macFromBytes(a, 8), target === this.ip);
+    if (a[7] !== 1 || target !== this.ip) return; // only requests for us get a reply
     const reply = new Uint8Array(ETH_HEADER + 28);
     const sender = macFromBytes(a, 8);
     writeEthernet(reply, sender, this.config.mac, ETHERTYPE_ARP);
@@ -63,6 +84,17 @@ export class Gateway implements SwitchPortOwner {
     r.set(a.subarray(24, 28), 14);
     r.set(a.subarray(8, 18), 18); // requester's MAC and IP become the target
     this.port.send(reply);
+  }
+
+  /** Enters (if `create`) or updates ip → mac, for a host address on the subnet and a unicast MAC. */
+  private learn(ip: number, mac: Mac, create: boolean): void {
+    const host = (ip & ~this.mask) >>> 0;
+    const onSubnet = ((ip ^ this.ip) & this.mask) === 0 && ip !== this.ip && host !== 0 && host !== (~this.mask >>> 0);
+    const unicast = (parseInt(mac.slice(0, 2), 16) & 1) === 0 && mac !== '00:00:00:00:00:00';
+    if (!onSubnet || !unicast || (!create && !this.neighbourTable.has(ip))) return;
+    this.neighbourTable.delete(ip);
+    this.neighbourTable.set(ip, mac);
+    if (this.neighbourTable.size > NEIGHBOUR_LIMIT) this.neighbourTable.delete(this.neighbourTable.keys().next().value!);
   }
 
   private ipv4(frame: Uint8Array): void {

@@ -1,9 +1,9 @@
 // network.test.ts — a libvirt-style NAT network's own services on the virtual switch: ARP and
-// ICMP echo from the gateway, DHCP leases (dynamic and fixed), DNS names of VMs, and frames
+// ICMP echo from the gateway, its neighbour table (what `domifaddr --source arp` reads), DHCP leases (dynamic and fixed), DNS names of VMs, and frames
 // switched between two VM ports with a learning MAC table.
 import { describe, expect, it } from 'vitest';
 import { VirtualSwitch, type SwitchPort } from '../../../src/vmm/net/switch.js';
-import { Gateway } from '../../../src/vmm/net/gateway.js';
+import { Gateway, NEIGHBOUR_LIMIT } from '../../../src/vmm/net/gateway.js';
 import {
   buildIpv4Frame, buildUdp, etherType, ETHERTYPE_ARP, ETH_HEADER, internetChecksum, ipFromNumber, ipToNumber,
   IPPROTO_ICMP, IPPROTO_UDP, macToBytes, parseIpv4, parseUdp, writeEthernet, BROADCAST_MAC,
@@ -30,10 +30,10 @@ function network(now = () => 1_000_000) {
   return { sw, gw };
 }
 
-function arpRequest(mac: string, ip: string, target: string): Uint8Array {
+function arpRequest(mac: string, ip: string, target: string, op = 1): Uint8Array {
   const f = new Uint8Array(ETH_HEADER + 28);
   writeEthernet(f, BROADCAST_MAC, mac, ETHERTYPE_ARP);
-  f.set([0, 1, 8, 0, 6, 4, 0, 1], ETH_HEADER);
+  f.set([0, 1, 8, 0, 6, 4, 0, op], ETH_HEADER);
   f.set(macToBytes(mac), ETH_HEADER + 8);
   f.set(ip.split('.').map(Number), ETH_HEADER + 14);
   f.set(target.split('.').map(Number), ETH_HEADER + 24);
@@ -89,6 +89,39 @@ describe('virtual network', () => {
     expect([...reply!.subarray(ETH_HEADER + 8, ETH_HEADER + 14)]).toEqual([...macToBytes(GW_MAC)]);
     vm.port.send(arpRequest(vm.mac, '192.168.122.50', '192.168.122.77'));
     expect(vm.take()).toEqual([]);
+  });
+
+  it('the gateway learns who asks for it by ARP, and only updates entries on other ARP (as Linux)', () => {
+    const { sw, gw } = network();
+    const a = new Nic(sw, '52:54:00:aa:00:01');
+    a.port.send(arpRequest(a.mac, '192.168.122.60', '192.168.122.77')); // asks for someone else: not entered
+    expect(gw.neighbours()).toEqual([]);
+    a.port.send(arpRequest(a.mac, '192.168.122.50', '192.168.122.1'));
+    a.port.send(arpRequest('52:54:00:aa:00:02', '192.168.122.40', '192.168.122.1', 2)); // a reply to us
+    expect(gw.neighbours()).toEqual([{ ip: '192.168.122.40', mac: '52:54:00:aa:00:02' }, { ip: '192.168.122.50', mac: a.mac }]);
+    a.port.send(arpRequest('52:54:00:aa:00:03', '192.168.122.50', '192.168.122.77')); // the address moved
+    expect(gw.neighbours()[1]).toEqual({ ip: '192.168.122.50', mac: '52:54:00:aa:00:03' });
+    // off the subnet, the gateway's own address, the network and broadcast addresses, group or zero MACs
+    for (const [mac, ip] of [[a.mac, '10.0.0.5'], [a.mac, '192.168.122.1'], [a.mac, '192.168.122.0'], [a.mac, '192.168.122.255'],
+      ['01:00:5e:00:00:01', '192.168.122.70'], ['00:00:00:00:00:00', '192.168.122.71']]) {
+      a.port.send(arpRequest(mac!, ip!, '192.168.122.1'));
+    }
+    expect(gw.neighbours()).toHaveLength(2);
+    const bad = arpRequest(a.mac, '192.168.122.80', '192.168.122.1');
+    bad[ETH_HEADER + 4] = 8; // a hardware address length that is not Ethernet's: no ARP for IPv4 over Ethernet
+    a.port.send(bad);
+    expect(gw.neighbours()).toHaveLength(2);
+  });
+
+  it('the neighbour table holds at most NEIGHBOUR_LIMIT entries; the oldest make way', () => {
+    const sw = new VirtualSwitch('virbr9');
+    const gw = new Gateway(sw, { ip: '10.9.0.1', netmask: '255.255.0.0', mac: GW_MAC });
+    const vm = new Nic(sw, '52:54:00:aa:00:01');
+    for (let i = 0; i < NEIGHBOUR_LIMIT + 6; i++) vm.port.send(arpRequest(vm.mac, `10.9.${(i >> 8) + 1}.${i & 255}`, '10.9.0.1'));
+    const table = gw.neighbours();
+    expect(table).toHaveLength(NEIGHBOUR_LIMIT);
+    expect(table.some((n) => n.ip === '10.9.1.5')).toBe(false);
+    expect(table.some((n) => n.ip === '10.9.1.6')).toBe(true);
   });
 
   it('the gateway answers ICMP echo with the same id, sequence and data', () => {
