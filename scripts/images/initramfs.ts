@@ -15,12 +15,12 @@ import { join } from 'node:path';
 import { CpioArchive } from './cpio.js';
 
 /** The guest's scripts: path in the archive → file under images/initramfs/ (all executable). */
-export const GUEST_SCRIPTS: Record<string, string> = {
+const GUEST_SCRIPTS: Record<string, string> = {
   init: 'init',
   'lib/wasmvirt/ipconfig': 'ipconfig',
   'etc/udhcpc/default.script': 'default.script',
 };
-export const GUEST_SCRIPTS_DIR = new URL('../../images/initramfs/', import.meta.url);
+const GUEST_SCRIPTS_DIR = new URL('../../images/initramfs/', import.meta.url);
 
 /** The virtio drivers of Debian's kernel, then its ext4 filesystem, in dependency order (FACTS). */
 export const DEBIAN_VIRTIO_MODULES = [

@@ -72,10 +72,10 @@ export class Gateway implements SwitchPortOwner {
     const a = frame.subarray(ETH_HEADER);
     if (a.length < 28 || a[0] !== 0 || a[1] !== 1 || a[2] !== 8 || a[3] !== 0 || a[4] !== 6 || a[5] !== 4) return;
     const target = (a[24]! << 24 | a[25]! << 16 | a[26]! << 8 | a[27]!) >>> 0;
-    this.learn((a[14]! << 24 | a[15]! << 16 | a[16]! << 8 | a[17]!) >>> 0, macFromBytes(a, 8), target === this.ip);
+    const sender = macFromBytes(a, 8);
+    this.learn((a[14]! << 24 | a[15]! << 16 | a[16]! << 8 | a[17]!) >>> 0, sender, target === this.ip);
     if (a[7] !== 1 || target !== this.ip) return; // only requests for us get a reply
     const reply = new Uint8Array(ETH_HEADER + 28);
-    const sender = macFromBytes(a, 8);
     writeEthernet(reply, sender, this.config.mac, ETHERTYPE_ARP);
     const r = reply.subarray(ETH_HEADER);
     r.set(a.subarray(0, 6)); // htype, ptype, hlen, plen
